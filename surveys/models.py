@@ -1,0 +1,292 @@
+"""Questionnaires (versioned), criteria, questions, responses, answers, kiosks, follow-ups."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from offices.models import AdministrativeUnit, Dossier, Office, Officer, Procedure
+
+
+class Questionnaire(models.Model):
+    """One version of a questionnaire; frozen once it has answers.
+
+    ``code`` is stable across versions; editing a frozen version creates the
+    next ``version`` and old responses keep pointing at theirs.
+    """
+
+    code = models.SlugField(_("mã"), max_length=50)
+    version = models.PositiveIntegerField(_("phiên bản"), default=1)
+    name_vi = models.CharField(_("tên (tiếng Việt)"), max_length=255)
+    name_en = models.CharField(_("tên (tiếng Anh)"), max_length=255, blank=True)
+    description_vi = models.TextField(_("mô tả (tiếng Việt)"), blank=True)
+    description_en = models.TextField(_("mô tả (tiếng Anh)"), blank=True)
+    is_current = models.BooleanField(_("phiên bản đang dùng"), default=True)
+    frozen = models.BooleanField(_("đã khoá (có câu trả lời)"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("bộ câu hỏi")
+        verbose_name_plural = _("bộ câu hỏi")
+        ordering = ["code", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "version"], name="questionnaire_code_version"),
+            models.UniqueConstraint(
+                fields=["code"], condition=Q(is_current=True), name="questionnaire_one_current"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name_vi} (v{self.version})"
+
+
+class Criterion(models.Model):
+    """A SIPAS element or another group of questions that forms a sub-index."""
+
+    questionnaire = models.ForeignKey(
+        Questionnaire, on_delete=models.CASCADE, related_name="criteria"
+    )
+    code = models.SlugField(_("mã"), max_length=50)
+    name_vi = models.CharField(_("tên (tiếng Việt)"), max_length=255)
+    name_en = models.CharField(_("tên (tiếng Anh)"), max_length=255, blank=True)
+    order = models.PositiveSmallIntegerField(_("thứ tự"), default=0)
+    weight = models.DecimalField(_("trọng số"), max_digits=6, decimal_places=3, default=1)
+
+    class Meta:
+        verbose_name = _("tiêu chí")
+        verbose_name_plural = _("tiêu chí")
+        ordering = ["questionnaire", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["questionnaire", "code"], name="criterion_code")
+        ]
+
+    def __str__(self):
+        return self.name_vi
+
+
+class QuestionKind(models.TextChoices):
+    SCALE5 = "scale5", _("Thang 5 mức")
+    SCALE3 = "scale3", _("Thang 3 mức (mặt cười)")
+    YES_NO = "yes_no", _("Có/Không")
+    SINGLE = "single", _("Chọn một")
+    MULTIPLE = "multiple", _("Chọn nhiều")
+    SHORT_TEXT = "short_text", _("Văn bản ngắn")
+    LONG_TEXT = "long_text", _("Văn bản dài")
+
+
+class Question(models.Model):
+    questionnaire = models.ForeignKey(
+        Questionnaire, on_delete=models.CASCADE, related_name="questions"
+    )
+    criterion = models.ForeignKey(
+        Criterion, null=True, blank=True, on_delete=models.SET_NULL, related_name="questions"
+    )
+    code = models.SlugField(_("mã"), max_length=50)
+    text_vi = models.CharField(_("câu hỏi (tiếng Việt)"), max_length=500)
+    text_en = models.CharField(_("câu hỏi (tiếng Anh)"), max_length=500, blank=True)
+    kind = models.CharField(_("loại"), max_length=12, choices=QuestionKind.choices)
+    # For single/multiple choice: [{"value": "...", "label_vi": "...", "label_en": "..."}]
+    options = models.JSONField(_("lựa chọn"), default=list, blank=True)
+    required = models.BooleanField(_("bắt buộc"), default=False)
+    order = models.PositiveSmallIntegerField(_("thứ tự"), default=0)
+    counts_toward_satisfaction = models.BooleanField(_("tính vào mức độ hài lòng"), default=False)
+
+    class Meta:
+        verbose_name = _("câu hỏi")
+        verbose_name_plural = _("câu hỏi")
+        ordering = ["questionnaire", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["questionnaire", "code"], name="question_code")
+        ]
+
+    def __str__(self):
+        return f"{self.code}: {self.text_vi}"
+
+
+class QuestionnaireAssignment(models.Model):
+    """Which questionnaire (by code) a unit's offices, or one office, use."""
+
+    questionnaire_code = models.SlugField(_("mã bộ câu hỏi"), max_length=50)
+    unit = models.OneToOneField(
+        AdministrativeUnit,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="questionnaire_assignment",
+    )
+    office = models.OneToOneField(
+        Office,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="questionnaire_assignment",
+    )
+
+    class Meta:
+        verbose_name = _("áp dụng bộ câu hỏi")
+        verbose_name_plural = _("áp dụng bộ câu hỏi")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(unit__isnull=False, office__isnull=True)
+                | Q(unit__isnull=True, office__isnull=False),
+                name="assignment_unit_xor_office",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.questionnaire_code} → {self.office or self.unit}"
+
+
+class KioskDevice(models.Model):
+    """A tablet at an office's counter; authenticates with a hashed token."""
+
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="kiosks")
+    name = models.CharField(_("tên thiết bị"), max_length=100)
+    setup_token_hash = models.CharField(max_length=128, blank=True)
+    setup_expires_at = models.DateTimeField(null=True, blank=True)
+    token_hash = models.CharField(max_length=128, blank=True, db_index=True)
+    activated_at = models.DateTimeField(_("kích hoạt lúc"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("thu hồi lúc"), null=True, blank=True)
+    last_seen_at = models.DateTimeField(_("hoạt động gần nhất"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("thiết bị đánh giá tại quầy")
+        verbose_name_plural = _("thiết bị đánh giá tại quầy")
+
+    def __str__(self):
+        return f"{self.name} – {self.office}"
+
+
+class ResponseChannel(models.TextChoices):
+    LINK = "link", _("Đường dẫn")
+    QR = "qr", _("Mã QR trên phiếu hẹn")
+    KIOSK = "kiosk", _("Thiết bị tại quầy")
+    PAPER = "paper", _("Phiếu giấy")
+    API = "api", _("Ứng dụng khác (API)")
+
+
+class Response(models.Model):
+    """One citizen's submitted questionnaire."""
+
+    client_id = models.UUIDField(_("mã phía máy khách"), unique=True, default=uuid.uuid4)
+    questionnaire = models.ForeignKey(
+        Questionnaire, on_delete=models.PROTECT, related_name="responses"
+    )
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="responses")
+    procedure = models.ForeignKey(
+        Procedure, null=True, blank=True, on_delete=models.PROTECT, related_name="responses"
+    )
+    dossier = models.OneToOneField(
+        Dossier, null=True, blank=True, on_delete=models.PROTECT, related_name="response"
+    )
+    officer = models.ForeignKey(
+        Officer, null=True, blank=True, on_delete=models.SET_NULL, related_name="responses"
+    )
+    channel = models.CharField(_("kênh"), max_length=10, choices=ResponseChannel.choices)
+    device = models.ForeignKey(
+        KioskDevice, null=True, blank=True, on_delete=models.SET_NULL, related_name="responses"
+    )
+    submitted_at = models.DateTimeField(_("thời điểm gửi"), db_index=True)
+    duration_seconds = models.PositiveIntegerField(_("thời gian trả lời (giây)"), null=True)
+    language = models.CharField(max_length=5, default="vi")
+    ip_hash = models.CharField(max_length=64, blank=True)
+    contact_requested = models.BooleanField(_("muốn được liên hệ"), default=False)
+    contact_consent = models.BooleanField(_("đồng ý cung cấp liên hệ"), default=False)
+    contact_phone = models.CharField(_("điện thoại"), max_length=20, blank=True)
+    contact_email = models.EmailField(_("email"), blank=True)
+    flagged = models.BooleanField(_("bị đánh dấu nghi vấn"), default=False, db_index=True)
+    flag_reasons = models.JSONField(_("lý do đánh dấu"), default=list, blank=True)
+    flag_cleared_at = models.DateTimeField(null=True, blank=True)
+    flag_cleared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("phiếu đánh giá")
+        verbose_name_plural = _("phiếu đánh giá")
+        ordering = ["-submitted_at"]
+        indexes = [
+            models.Index(fields=["office", "submitted_at"], name="response_office_time_idx"),
+        ]
+
+    def __str__(self):
+        return str(self.client_id)
+
+
+class Answer(models.Model):
+    """One answer; scales store their level (higher is better) in ``value_int``.
+
+    ``satisfied`` is set when the answer is written, for questions that count
+    toward satisfaction: level ≥ 4 on the 5-level scale, ≥ 2 on the 3-level one.
+    """
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
+    value_int = models.SmallIntegerField(null=True, blank=True)
+    value_text = models.TextField(blank=True)
+    value_choices = models.JSONField(default=list, blank=True)
+    satisfied = models.BooleanField(null=True)
+
+    class Meta:
+        verbose_name = _("câu trả lời")
+        verbose_name_plural = _("câu trả lời")
+        constraints = [models.UniqueConstraint(fields=["response", "question"], name="answer_once")]
+
+    def __str__(self):
+        return f"{self.question.code}={self.value_int if self.value_int is not None else self.value_text}"
+
+
+class FollowUpStatus(models.TextChoices):
+    OPEN = "open", _("Mới tiếp nhận")
+    ASSIGNED = "assigned", _("Đang xử lý")
+    ANSWERED = "answered", _("Đã trả lời")
+    CLOSED = "closed", _("Đã đóng")
+
+
+class FollowUp(models.Model):
+    """A complaint or low rating the office must answer within 15 working days."""
+
+    response = models.OneToOneField(Response, on_delete=models.CASCADE, related_name="follow_up")
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="follow_ups")
+    status = models.CharField(
+        _("trạng thái"),
+        max_length=10,
+        choices=FollowUpStatus.choices,
+        default=FollowUpStatus.OPEN,
+    )
+    reason = models.TextField(_("nội dung phản ánh"), blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="follow_ups",
+    )
+    opened_at = models.DateTimeField(_("ngày tiếp nhận"))
+    due_at = models.DateTimeField(_("hạn xử lý"))
+    reply = models.TextField(_("nội dung trả lời"), blank=True)
+    replied_at = models.DateTimeField(_("ngày trả lời"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("ngày đóng"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("ngày chuyển cấp trên"), null=True, blank=True)
+    citizen_satisfied = models.BooleanField(_("người dân hài lòng với trả lời"), null=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("phản ánh, kiến nghị")
+        verbose_name_plural = _("phản ánh, kiến nghị")
+        ordering = ["due_at"]
+
+    def __str__(self):
+        return f"{self.office} – {self.opened_at:%d/%m/%Y}"
