@@ -1,8 +1,11 @@
 """Administrative units, offices, procedures, officers, roles, holidays and dossiers."""
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -376,6 +379,21 @@ class Dossier(models.Model):
     apology_issued_at = models.DateField(_("ngày gửi thư xin lỗi"), null=True, blank=True)
     apology_reason = models.TextField(_("lý do trễ hạn"), blank=True)
     apology_new_due_at = models.DateField(_("ngày hẹn trả mới"), null=True, blank=True)
+    # Derived from the fields above in ``refresh_derived()`` (called by save()
+    # and by every bulk upsert), so rates can be computed in SQL: local dates in
+    # Asia/Ho_Chi_Minh and the outcome of a finished dossier.
+    received_on = models.DateField(_("ngày tiếp nhận (ngày)"), editable=False, null=True)
+    due_on = models.DateField(
+        _("hạn trả thực tế (sau thời gian chờ bổ sung)"), editable=False, null=True
+    )
+    finished_on = models.DateField(_("ngày có kết quả (ngày)"), editable=False, null=True)
+    outcome = models.CharField(
+        _("kết quả đúng hạn"),
+        max_length=8,
+        choices=[("early", _("Trước hạn")), ("on_time", _("Đúng hạn")), ("late", _("Trễ hạn"))],
+        blank=True,
+        editable=False,
+    )
     officer = models.ForeignKey(
         Officer,
         verbose_name=_("cán bộ xử lý"),
@@ -398,3 +416,52 @@ class Dossier(models.Model):
 
     def __str__(self):
         return self.code
+
+    EXCLUDED_STATUSES = (DossierStatus.REFUSED, DossierStatus.WITHDRAWN, DossierStatus.STOPPED)
+
+    @property
+    def is_excluded(self):
+        """Return True for refused, withdrawn or stopped dossiers (outside every rate)."""
+        return self.status in self.EXCLUDED_STATUSES
+
+    def effective_due_at(self):
+        """Return the promised time moved on by the days spent waiting for extra papers."""
+        return self.due_at + datetime.timedelta(days=self.supplement_days or 0)
+
+    def finished_outcome(self):
+        """Return "early", "on_time" or "late" for a finished dossier, else "".
+
+        Days are compared in Asia/Ho_Chi_Minh: finished before the promised day
+        is early, on that day on time, after it late. More than one request for
+        extra papers makes the dossier late whatever the dates.
+        """
+        if self.finished_at is None or self.is_excluded:
+            return ""
+        if (self.supplement_requests or 0) > 1:
+            return "late"
+        finished = timezone.localdate(self.finished_at)
+        due = timezone.localdate(self.effective_due_at())
+        if finished < due:
+            return "early"
+        if finished == due:
+            return "on_time"
+        return "late"
+
+    def refresh_derived(self):
+        """Recompute the derived date and outcome columns from the source fields."""
+        self.received_on = timezone.localdate(self.received_at) if self.received_at else None
+        self.due_on = timezone.localdate(self.effective_due_at()) if self.due_at else None
+        self.finished_on = timezone.localdate(self.finished_at) if self.finished_at else None
+        self.outcome = self.finished_outcome() if self.due_at else ""
+
+    def save(self, *args, **kwargs):
+        self.refresh_derived()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = set(update_fields) | {
+                "received_on",
+                "due_on",
+                "finished_on",
+                "outcome",
+            }
+        super().save(*args, **kwargs)
