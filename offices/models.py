@@ -417,6 +417,18 @@ class Dossier(models.Model):
     def __str__(self):
         return self.code
 
+    def save(self, *args, **kwargs):
+        self.refresh_derived()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = set(update_fields) | {
+                "received_on",
+                "due_on",
+                "finished_on",
+                "outcome",
+            }
+        super().save(*args, **kwargs)
+
     EXCLUDED_STATUSES = (DossierStatus.REFUSED, DossierStatus.WITHDRAWN, DossierStatus.STOPPED)
 
     @property
@@ -453,15 +465,3 @@ class Dossier(models.Model):
         self.due_on = timezone.localdate(self.effective_due_at()) if self.due_at else None
         self.finished_on = timezone.localdate(self.finished_at) if self.finished_at else None
         self.outcome = self.finished_outcome() if self.due_at else ""
-
-    def save(self, *args, **kwargs):
-        self.refresh_derived()
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None:
-            kwargs["update_fields"] = set(update_fields) | {
-                "received_on",
-                "due_on",
-                "finished_on",
-                "outcome",
-            }
-        super().save(*args, **kwargs)

@@ -245,7 +245,8 @@ class Answer(models.Model):
         constraints = [models.UniqueConstraint(fields=["response", "question"], name="answer_once")]
 
     def __str__(self):
-        return f"{self.question.code}={self.value_int if self.value_int is not None else self.value_text}"
+        value = self.value_int if self.value_int is not None else self.value_text
+        return f"{self.question.code}={value}"
 
 
 class FollowUpStatus(models.TextChoices):
