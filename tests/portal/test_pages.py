@@ -26,3 +26,15 @@ class TestHealthz:
         assert body["broker"]["ok"] is True
         assert body["status"] == "ok"
         assert response.status_code == 200
+
+
+@pytest.mark.django_db
+class TestLanguage:
+    def test_it_ignores_the_browsers_accept_language(self, client):
+        response = client.get(reverse("portal-home"), headers={"accept-language": "en-US,en;q=0.9"})
+        assert response.headers["Content-Language"] == "vi"
+
+    def test_an_unknown_cookie_value_falls_back_to_vietnamese(self, client):
+        client.cookies["django_language"] = "fr"
+        response = client.get(reverse("portal-home"))
+        assert response.headers["Content-Language"] == "vi"
