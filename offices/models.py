@@ -412,6 +412,15 @@ class Dossier(models.Model):
         indexes = [
             models.Index(fields=["office", "received_at"], name="dossier_office_received_idx"),
             models.Index(fields=["office", "finished_at"], name="dossier_office_finished_idx"),
+            # Timeliness rates filter on the local-date columns.
+            models.Index(fields=["office", "finished_on"], name="dossier_office_finished_on_idx"),
+            models.Index(fields=["office", "received_on"], name="dossier_office_received_on_idx"),
+            # "Late, no apology yet" is a dashboard figure and the apology list.
+            models.Index(
+                fields=["office", "finished_on"],
+                condition=Q(outcome="late", apology_issued_at__isnull=True),
+                name="dossier_late_no_apology_idx",
+            ),
         ]
 
     def __str__(self):
@@ -465,3 +474,102 @@ class Dossier(models.Model):
         self.due_on = timezone.localdate(self.effective_due_at()) if self.due_at else None
         self.finished_on = timezone.localdate(self.finished_at) if self.finished_at else None
         self.outcome = self.finished_outcome() if self.due_at else ""
+
+    DUE_SOON_WORKING_DAYS = 2
+
+    def timeliness(self, as_of, *, holidays=None, extra_working_days=None):
+        """Return this dossier's timeliness on the local date ``as_of``.
+
+        Finished on or before ``as_of``: its outcome ("early", "on_time",
+        "late"). Still open then: "overdue" when the effective due day is
+        before ``as_of``, "due_soon" when it is at most two working days after
+        it, else "within". Refused, withdrawn, stopped or not yet received: "".
+        Without ``holidays``/``extra_working_days`` it reads the Holiday table
+        between ``as_of`` and the due day (one query, only for open dossiers).
+        """
+        from portal.lib.workdays import working_days_between
+
+        if self.is_excluded or self.received_at is None or self.due_at is None:
+            return ""
+        if timezone.localdate(self.received_at) > as_of:
+            return ""
+        if self.finished_at is not None and timezone.localdate(self.finished_at) <= as_of:
+            return self.finished_outcome()
+        due = timezone.localdate(self.effective_due_at())
+        if due < as_of:
+            return "overdue"
+        if holidays is None or extra_working_days is None:
+            days = Holiday.objects.filter(date__gt=as_of, date__lte=due)
+            calendar = list(days.values_list("date", "kind"))
+            if holidays is None:
+                holidays = {d for d, k in calendar if k == HolidayKind.HOLIDAY}
+            if extra_working_days is None:
+                extra_working_days = {d for d, k in calendar if k == HolidayKind.WORKING_DAY}
+        left = working_days_between(
+            as_of, due, holidays=holidays, extra_working_days=extra_working_days
+        )
+        return "due_soon" if left <= self.DUE_SOON_WORKING_DAYS else "within"
+
+
+class DossierImportJob(models.Model):
+    """One uploaded dossier file, imported by a Celery task with visible progress."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Đang chờ")
+        CHECKING = "checking", _("Đang kiểm tra")
+        WRITING = "writing", _("Đang ghi dữ liệu")
+        DONE = "done", _("Hoàn thành")
+        REJECTED = "rejected", _("Không ghi dữ liệu (tệp có dòng lỗi)")
+        FAILED = "failed", _("Lỗi")
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người tải lên"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="dossier_import_jobs",
+    )
+    office = models.ForeignKey(
+        Office,
+        verbose_name=_("chỉ cho cơ quan"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="dossier_import_jobs",
+        help_text=_("Cán bộ một cửa chỉ được nhập hồ sơ của cơ quan mình."),
+    )
+    file = models.FileField(_("tệp"), upload_to="dossier-imports/%Y/%m/")
+    original_name = models.CharField(_("tên tệp"), max_length=255)
+    skip_invalid = models.BooleanField(_("bỏ qua dòng lỗi"), default=False)
+    status = models.CharField(
+        _("trạng thái"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    total = models.PositiveIntegerField(_("số dòng"), default=0)
+    done = models.PositiveIntegerField(_("đã kiểm tra"), default=0)
+    created_count = models.PositiveIntegerField(_("thêm mới"), default=0)
+    updated_count = models.PositiveIntegerField(_("cập nhật"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("không đổi"), default=0)
+    invalid_count = models.PositiveIntegerField(_("dòng lỗi"), default=0)
+    errors = models.JSONField(_("lỗi"), default=list, blank=True)
+    message = models.TextField(_("thông báo"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("lần nhập hồ sơ")
+        verbose_name_plural = _("các lần nhập hồ sơ")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.original_name} ({self.get_status_display()})"
+
+    @property
+    def is_finished(self):
+        return self.status in (self.Status.DONE, self.Status.REJECTED, self.Status.FAILED)
+
+    @property
+    def percent(self):
+        """Return the share of rows checked, 0–100."""
+        if self.is_finished:
+            return 100
+        return int(self.done * 100 / self.total) if self.total else 0

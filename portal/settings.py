@@ -198,6 +198,9 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "DossierChannelEnum": "offices.models.Channel.choices",
+    },
 }
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
@@ -209,6 +212,16 @@ CACHES = {
     if "CACHE_URL" in env
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
+if "CACHE_URL" not in env and "REDIS_URL" in env:
+    # Rate limits must be shared by every web process: use Redis when it is there.
+    CACHES["default"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": env.str("REDIS_URL"),
+    }
+
+# Submissions allowed per client IP and per kiosk device ("count/window": s, m, h, d).
+SURVEY_RATE_LIMIT_IP = env.str("SURVEY_RATE_LIMIT_IP", default="30/10m")
+SURVEY_RATE_LIMIT_DEVICE = env.str("SURVEY_RATE_LIMIT_DEVICE", default="600/h")
 
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -222,3 +235,29 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# Kiosks and integrity checks (surveys.kiosk_auth, surveys.integrity).
+KIOSK_SETUP_HOURS = env.int("KIOSK_SETUP_HOURS", default=24)
+KIOSK_IDLE_SECONDS = env.int("KIOSK_IDLE_SECONDS", default=60)
+KIOSK_THANKS_SECONDS = env.int("KIOSK_THANKS_SECONDS", default=5)
+KIOSK_RETRY_SECONDS = env.int("KIOSK_RETRY_SECONDS", default=15)
+INTEGRITY_BURST_MINUTES = env.int("INTEGRITY_BURST_MINUTES", default=5)
+INTEGRITY_BURST_MAX_DEVICE = env.int("INTEGRITY_BURST_MAX_DEVICE", default=10)
+INTEGRITY_BURST_MAX_IP = env.int("INTEGRITY_BURST_MAX_IP", default=5)
+INTEGRITY_ALL_MAX_RUN = env.int("INTEGRITY_ALL_MAX_RUN", default=15)
+INTEGRITY_READING_BASE_SECONDS = env.int("INTEGRITY_READING_BASE_SECONDS", default=1)
+INTEGRITY_READING_SECONDS_PER_QUESTION = env.float(
+    "INTEGRITY_READING_SECONDS_PER_QUESTION", default=1.0
+)
+INTEGRITY_HOURS_GRACE_MINUTES = env.int("INTEGRITY_HOURS_GRACE_MINUTES", default=30)
+INTEGRITY_OFFICER_MINUTES = env.int("INTEGRITY_OFFICER_MINUTES", default=30)
+INTEGRITY_OFFICER_MIN = env.int("INTEGRITY_OFFICER_MIN", default=5)
+
+# Dashboards, public scoreboard, alerts and digests (reports.views, reports.alerts).
+PUBLIC_SCOREBOARD_MIN_ANSWERS = env.int("PUBLIC_SCOREBOARD_MIN_ANSWERS", default=30)
+ALERT_NEGATIVE_WINDOW_MINUTES = env.int("ALERT_NEGATIVE_WINDOW_MINUTES", default=60)
+ALERT_NEGATIVE_MIN_RATINGS = env.int("ALERT_NEGATIVE_MIN_RATINGS", default=4)
+ALERT_NEGATIVE_SHARE = env.float("ALERT_NEGATIVE_SHARE", default=0.5)
+ALERT_SILENT_WORKING_DAYS = env.int("ALERT_SILENT_WORKING_DAYS", default=3)
+if not 0 < ALERT_NEGATIVE_SHARE <= 1:
+    raise ImproperlyConfigured("ALERT_NEGATIVE_SHARE must be a fraction in (0, 1].")

@@ -1,8 +1,10 @@
 """Questionnaires (versioned), criteria, questions, responses, answers, kiosks, follow-ups."""
 
+import re
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -103,6 +105,163 @@ class Question(models.Model):
 
     def __str__(self):
         return f"{self.code}: {self.text_vi}"
+
+    SCALE_LEVELS = {QuestionKind.SCALE5: 5, QuestionKind.SCALE3: 3}
+    SATISFIED_FROM = {QuestionKind.SCALE5: 4, QuestionKind.SCALE3: 2}
+    SHORT_TEXT_MAX = 255
+    LONG_TEXT_MAX = 2000
+
+    def text(self, language="vi"):
+        """Return the question text in ``language`` (Vietnamese when no English is set)."""
+        return (self.text_en if language == "en" else "") or self.text_vi
+
+    def option_values(self):
+        """Return the option values of a choice question, in order."""
+        return [str(option["value"]) for option in self.options or []]
+
+    def option_label(self, value, language="vi"):
+        """Return the label of option ``value`` in ``language``."""
+        for option in self.options or []:
+            if str(option["value"]) == str(value):
+                label_en = option.get("label_en") if language == "en" else ""
+                return label_en or option.get("label_vi") or str(value)
+        return str(value)
+
+    def answer_fields(self, raw):
+        """Return the Answer fields for the raw value ``raw``, or None when unanswered.
+
+        Raw values come from forms, JSON or CSV: scales take their level (1–5 or
+        1–3, higher is better) as a number or digit string; yes/no takes
+        true/false, 1/0, yes/no, có/không; multiple choice a list or a string
+        separated by "|", ";" or ",". Raises ValidationError with a message
+        that says what was wrong.
+        """
+        if _is_blank(raw):
+            if self.required:
+                raise ValidationError(_("Câu hỏi này bắt buộc trả lời."), code="required")
+            return None
+        fields = {"value_int": None, "value_text": "", "value_choices": [], "satisfied": None}
+        if self.kind in self.SCALE_LEVELS:
+            top = self.SCALE_LEVELS[self.kind]
+            level = _as_int(raw)
+            if level is None or not 1 <= level <= top:
+                raise ValidationError(
+                    _("Hãy chọn một mức từ 1 đến %(top)s (nhận được: %(value)s)."),
+                    code="scale",
+                    params={"top": top, "value": _shown(raw)},
+                )
+            fields["value_int"] = level
+            if self.counts_toward_satisfaction:
+                fields["satisfied"] = level >= self.SATISFIED_FROM[self.kind]
+        elif self.kind == QuestionKind.YES_NO:
+            answer = _as_yes_no(raw)
+            if answer is None:
+                raise ValidationError(
+                    _("Hãy trả lời Có hoặc Không (nhận được: %(value)s)."),
+                    code="yes_no",
+                    params={"value": _shown(raw)},
+                )
+            fields["value_int"] = int(answer)
+        elif self.kind == QuestionKind.SINGLE:
+            value = str(raw).strip() if isinstance(raw, str | int) else None
+            if value is None or value not in self.option_values():
+                raise ValidationError(
+                    _("“%(value)s” không phải là lựa chọn của câu hỏi này (có: %(options)s)."),
+                    code="choice",
+                    params={"value": _shown(raw), "options": ", ".join(self.option_values())},
+                )
+            fields["value_text"] = value
+        elif self.kind == QuestionKind.MULTIPLE:
+            fields["value_choices"] = self._clean_choices(raw)
+        elif self.kind in (QuestionKind.SHORT_TEXT, QuestionKind.LONG_TEXT):
+            if not isinstance(raw, str):
+                raise ValidationError(_("Câu trả lời phải là văn bản."), code="text")
+            value = raw.strip()
+            limit = (
+                self.SHORT_TEXT_MAX if self.kind == QuestionKind.SHORT_TEXT else self.LONG_TEXT_MAX
+            )
+            if len(value) > limit:
+                raise ValidationError(
+                    _("Câu trả lời dài tối đa %(limit)s ký tự (hiện có %(length)s)."),
+                    code="too_long",
+                    params={"limit": limit, "length": len(value)},
+                )
+            fields["value_text"] = value
+        else:  # pragma: no cover - kinds are a closed set
+            raise ValidationError(_("Loại câu hỏi không hợp lệ."), code="kind")
+        return fields
+
+    def _clean_choices(self, raw):
+        if isinstance(raw, str):
+            items = [part.strip() for part in re.split(r"[|;,]", raw) if part.strip()]
+        elif isinstance(raw, list | tuple):
+            items = [str(part).strip() if isinstance(part, str | int) else part for part in raw]
+        else:
+            items = None
+        allowed = self.option_values()
+        if items is None or any(not isinstance(item, str) for item in items):
+            raise ValidationError(
+                _("Hãy gửi danh sách các lựa chọn (nhận được: %(value)s)."),
+                code="choices",
+                params={"value": _shown(raw)},
+            )
+        for item in items:
+            if item not in allowed:
+                raise ValidationError(
+                    _("“%(value)s” không phải là lựa chọn của câu hỏi này (có: %(options)s)."),
+                    code="choice",
+                    params={"value": item, "options": ", ".join(allowed)},
+                )
+        if len(set(items)) != len(items):
+            raise ValidationError(_("Mỗi lựa chọn chỉ được chọn một lần."), code="duplicate")
+        if not items and self.required:
+            raise ValidationError(_("Câu hỏi này bắt buộc trả lời."), code="required")
+        return items
+
+
+def _is_blank(raw):
+    if raw is None:
+        return True
+    if isinstance(raw, str):
+        return not raw.strip()
+    if isinstance(raw, list | tuple):
+        return len(raw) == 0
+    return False
+
+
+def _shown(raw):
+    text = str(raw)
+    return text if len(text) <= 40 else f"{text[:40]}…"
+
+
+def _as_int(raw):
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, float) and raw.is_integer():
+        return int(raw)
+    if isinstance(raw, str) and raw.strip().isdigit():
+        return int(raw.strip())
+    return None
+
+
+_YES = {"1", "true", "yes", "y", "có", "co", "c"}
+_NO = {"0", "false", "no", "n", "không", "khong", "k"}
+
+
+def _as_yes_no(raw):
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, int) and raw in (0, 1):
+        return bool(raw)
+    if isinstance(raw, str):
+        word = raw.strip().lower()
+        if word in _YES:
+            return True
+        if word in _NO:
+            return False
+    return None
 
 
 class QuestionnaireAssignment(models.Model):
@@ -282,6 +441,8 @@ class FollowUp(models.Model):
     closed_at = models.DateTimeField(_("ngày đóng"), null=True, blank=True)
     escalated_at = models.DateTimeField(_("ngày chuyển cấp trên"), null=True, blank=True)
     citizen_satisfied = models.BooleanField(_("người dân hài lòng với trả lời"), null=True)
+    reply_sent_at = models.DateTimeField(_("đã gửi trả lời lúc"), null=True, blank=True)
+    reply_sent_via = models.CharField(_("gửi trả lời qua"), max_length=20, blank=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:

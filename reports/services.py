@@ -1,0 +1,573 @@
+"""``stats_refresh``: rebuild the roll-up rows of ``reports.models`` from the raw rows.
+
+Each refresh is a set of *blocks*: a day range (or single day), optionally a
+set of offices, and the families to rebuild (dossiers, survey answers,
+complaints). A block deletes its roll-up rows and re-inserts them with one
+``INSERT … SELECT … GROUP BY`` per table, inside one transaction that first
+takes a database-wide lock (a PostgreSQL advisory lock; SQLite's IMMEDIATE
+transactions serialize writers by themselves). Two refreshes running at once
+therefore run their blocks one after the other and a block is always a pure
+function of the raw rows: running it twice, or twice at once, gives the same
+rows.
+
+The detail tables (office, day, procedure, channel) are computed from the raw
+rows; the per-office tables are sums of the detail tables.
+"""
+
+import datetime
+import logging
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.db.models import (
+    Count,
+    DateField,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    Value,
+)
+from django.db.models import Exists as _Exists
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+
+from offices.models import Dossier
+from reports import models as rm
+from surveys.models import Answer, FollowUp, Response
+
+logger = logging.getLogger(__name__)
+
+FAMILIES = ("dossier", "survey", "complaint")
+# Rows changed up to this long before the previous run started are looked at
+# again: a transaction that stamped updated_at earlier may have committed later.
+WATERMARK_OVERLAP = datetime.timedelta(minutes=2)
+ADVISORY_LOCK_KEY = 7660766  # any constant shared by every refresh
+INCREMENTAL = "incremental"
+
+
+class NextDay(Func):
+    """Return the day after a date column, on PostgreSQL and SQLite."""
+
+    output_field = DateField()
+
+    def as_sql(self, compiler, conn, **extra):
+        return super().as_sql(compiler, conn, template="(%(expressions)s + 1)", **extra)
+
+    def as_sqlite(self, compiler, conn, **extra):
+        return super().as_sql(compiler, conn, template="date(%(expressions)s, '+1 day')", **extra)
+
+
+@dataclass(frozen=True)
+class Block:
+    """Roll-up rows to rebuild: days [start, end] (None = unbounded) of ``offices`` (None = all)."""
+
+    start: datetime.date | None
+    end: datetime.date | None
+    offices: frozenset[int] | None = None
+    families: tuple[str, ...] = FAMILIES
+
+
+def _local_bounds(start, end):
+    """Return aware datetimes [start 00:00, end + 1 00:00) in the local time zone."""
+    tz = timezone.get_current_timezone()
+    lo = (
+        timezone.make_aware(datetime.datetime.combine(start, datetime.time()), tz)
+        if start
+        else None
+    )
+    hi = (
+        timezone.make_aware(
+            datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time()), tz
+        )
+        if end
+        else None
+    )
+    return lo, hi
+
+
+def _range_q(block, *, date_field=None, datetime_field=None, shift=0):
+    """Return a Q for ``block``'s days on a date or (local) datetime column.
+
+    ``shift`` = 1 means the key day is the column's day + 1.
+    """
+    q = Q()
+    if date_field:
+        if block.start:
+            q &= Q(**{f"{date_field}__gte": block.start - datetime.timedelta(days=shift)})
+        if block.end:
+            q &= Q(**{f"{date_field}__lte": block.end - datetime.timedelta(days=shift)})
+    if datetime_field:
+        lo, hi = _local_bounds(block.start, block.end)
+        if lo:
+            q &= Q(**{f"{datetime_field}__gte": lo})
+        if hi:
+            q &= Q(**{f"{datetime_field}__lt": hi})
+    return q
+
+
+def _office_q(block, field="office_id"):
+    return Q(**{f"{field}__in": sorted(block.offices)}) if block.offices is not None else Q()
+
+
+def _local_day(field):
+    return TruncDate(field, tzinfo=timezone.get_current_timezone())
+
+
+# Count columns of each family, in the order of the roll-up models.
+DOSSIER_COLS = [
+    "received",
+    "excluded",
+    "finished",
+    "early",
+    "on_time",
+    "late",
+    "late_without_apology",
+    "evaluated",
+    "evaluated_flagged",
+    "negative",
+    "negative_flagged",
+    "within_in",
+    "within_out",
+    "overdue_in",
+    "overdue_out",
+]
+RESPONSE_COLS = ["responses", "responses_flagged"]
+ANSWER_COLS = [
+    "answers",
+    "valid",
+    "satisfied",
+    "answers_flagged",
+    "valid_flagged",
+    "satisfied_flagged",
+]
+COMPLAINT_COLS = ["complaints", "answered_on_time", "answered_late", "unanswered"]
+
+
+def _arm(qs, keys, counts, cols):
+    """Return ``qs`` grouped by ``keys`` with one ``c_<col>`` column per count (0 when absent)."""
+    zero = Value(0, output_field=IntegerField())
+    annotations = {f"c_{c}": counts.get(c, zero) for c in cols}
+    return qs.order_by().values(**keys).annotate(**annotations)
+
+
+def _not_excluded():
+    return ~Q(status__in=Dossier.EXCLUDED_STATUSES)
+
+
+def _dossier_arms(block):
+    """Return the three querysets whose union gives the dossier detail rows of ``block``.
+
+    Keyed by received day, finished day and due day + 1 (when an open
+    dossier turns overdue).
+    """
+    base = Dossier.objects.filter(_office_q(block))
+    keys = {"k_office": F("office_id"), "k_proc": F("procedure_id"), "k_channel": F("channel")}
+    ok = _not_excluded()
+    not_finished_by_received = Q(finished_on__isnull=True) | Q(finished_on__gt=F("received_on"))
+    # More than one request for extra papers makes a dossier late whatever the dates
+    # (Dossier.finished_outcome), so such an open dossier is overdue from its first day.
+    one_request = Q(supplement_requests__lte=1)
+    can_be_within = one_request & Q(received_on__lte=F("due_on"))
+
+    received = _arm(
+        base.filter(_range_q(block, date_field="received_on", datetime_field="received_at")),
+        {**keys, "k_day": F("received_on")},
+        {
+            "received": Count("pk", filter=ok),
+            "excluded": Count("pk", filter=~ok),
+            # Open on its own received day: within when not yet due, else overdue.
+            "within_in": Count("pk", filter=ok & not_finished_by_received & can_be_within),
+            "overdue_in": Count("pk", filter=ok & not_finished_by_received & ~can_be_within),
+        },
+        DOSSIER_COLS,
+    )
+
+    answered = Q(response__isnull=False)
+    unflagged = answered & Q(response__flagged=False)
+    flagged = answered & Q(response__flagged=True)
+    complaint_or_negative = Q(response__follow_up__isnull=False) | Q(
+        _Exists(Answer.objects.filter(response_id=OuterRef("response__pk"), satisfied=False))
+    )
+    finished = _arm(
+        base.filter(ok, finished_on__isnull=False).filter(
+            _range_q(block, date_field="finished_on", datetime_field="finished_at")
+        ),
+        {**keys, "k_day": F("finished_on")},
+        {
+            "finished": Count("pk"),
+            "early": Count("pk", filter=Q(outcome="early")),
+            "on_time": Count("pk", filter=Q(outcome="on_time")),
+            "late": Count("pk", filter=Q(outcome="late")),
+            "late_without_apology": Count(
+                "pk", filter=Q(outcome="late", apology_issued_at__isnull=True)
+            ),
+            "evaluated": Count("pk", filter=unflagged),
+            "evaluated_flagged": Count("pk", filter=flagged),
+            "negative": Count("pk", filter=unflagged & complaint_or_negative),
+            "negative_flagged": Count("pk", filter=flagged & complaint_or_negative),
+            # Within-deadline interval ends on the finished day when it came first.
+            "within_out": Count(
+                "pk",
+                filter=one_request
+                & Q(finished_on__gt=F("received_on"), finished_on__lte=F("due_on")),
+            ),
+            # Overdue interval [max(received, due + 1), finished − 1] ends here when not empty.
+            "overdue_out": Count(
+                "pk",
+                filter=Q(finished_on__gt=F("received_on"))
+                & (~one_request | Q(finished_on__gt=NextDay(F("due_on")))),
+            ),
+        },
+        DOSSIER_COLS,
+    )
+
+    still_open_after_due = Q(finished_on__isnull=True) | Q(finished_on__gt=F("due_on"))
+    due = _arm(
+        base.filter(ok, can_be_within)
+        .filter(still_open_after_due)
+        .filter(_range_q(block, date_field="due_on", shift=1)),
+        {**keys, "k_day": NextDay(F("due_on"))},
+        {
+            "within_out": Count("pk"),
+            "overdue_in": Count(
+                "pk",
+                filter=Q(finished_on__isnull=True) | Q(finished_on__gt=NextDay(F("due_on"))),
+            ),
+        },
+        DOSSIER_COLS,
+    )
+    return [received, finished, due]
+
+
+def _survey_arms(block):
+    responses = Response.objects.filter(
+        _office_q(block), _range_q(block, datetime_field="submitted_at")
+    )
+    response_arm = _arm(
+        responses,
+        {
+            "k_office": F("office_id"),
+            "k_day": _local_day("submitted_at"),
+            "k_proc": Coalesce("procedure_id", 0),
+            "k_channel": F("channel"),
+        },
+        {
+            "responses": Count("pk", filter=Q(flagged=False)),
+            "responses_flagged": Count("pk", filter=Q(flagged=True)),
+        },
+        RESPONSE_COLS,
+    )
+    answers = Answer.objects.filter(
+        _office_q(block, "response__office_id"),
+        _range_q(block, datetime_field="response__submitted_at"),
+        value_int__isnull=False,
+    )
+    clean, dirty = Q(response__flagged=False), Q(response__flagged=True)
+    valid = Q(satisfied__isnull=False)
+    answer_arm = _arm(
+        answers,
+        {
+            "k_office": F("response__office_id"),
+            "k_day": _local_day("response__submitted_at"),
+            "k_proc": Coalesce("response__procedure_id", 0),
+            "k_channel": F("response__channel"),
+            "k_question": F("question_id"),
+            "k_level": F("value_int"),
+        },
+        {
+            "answers": Count("pk", filter=clean),
+            "valid": Count("pk", filter=clean & valid),
+            "satisfied": Count("pk", filter=clean & Q(satisfied=True)),
+            "answers_flagged": Count("pk", filter=dirty),
+            "valid_flagged": Count("pk", filter=dirty & valid),
+            "satisfied_flagged": Count("pk", filter=dirty & Q(satisfied=True)),
+        },
+        ANSWER_COLS,
+    )
+    return response_arm, answer_arm
+
+
+def _complaint_arm(block):
+    qs = FollowUp.objects.filter(_office_q(block), _range_q(block, datetime_field="opened_at"))
+    return _arm(
+        qs,
+        {
+            "k_office": F("office_id"),
+            "k_day": _local_day("opened_at"),
+            "k_due": _local_day("due_at"),
+            "k_proc": Coalesce("response__procedure_id", 0),
+            "k_channel": Coalesce("response__channel", Value("")),
+        },
+        {
+            "complaints": Count("pk"),
+            "answered_on_time": Count(
+                "pk", filter=Q(replied_at__isnull=False, replied_at__lte=F("due_at"))
+            ),
+            "answered_late": Count(
+                "pk", filter=Q(replied_at__isnull=False, replied_at__gt=F("due_at"))
+            ),
+            "unanswered": Count("pk", filter=Q(replied_at__isnull=True)),
+        },
+        COMPLAINT_COLS,
+    )
+
+
+def _sql(qs):
+    return qs.query.get_compiler(using=qs.db).as_sql()
+
+
+def _q(name):
+    return connection.ops.quote_name(name)
+
+
+def _insert_union(model, arms, key_cols, cols):
+    """INSERT INTO ``model`` the per-key sums of the UNION ALL of ``arms``.
+
+    ``key_cols`` maps the model's key column to the arms' key alias.
+    """
+    parts, params = [], []
+    for arm in arms:
+        sql, p = _sql(arm)
+        parts.append(sql)
+        params.extend(p)
+    union = " UNION ALL ".join(parts)
+    target = list(key_cols) + cols
+    keys = ", ".join(_q(a) for a in key_cols.values())
+    select = keys + ", " + ", ".join(f"SUM({_q('c_' + c)})" for c in cols)
+    sql = (
+        f"INSERT INTO {_q(model._meta.db_table)} ({', '.join(_q(c) for c in target)}) "
+        f"SELECT {select} FROM ({union}) u GROUP BY {keys}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def _insert_rollup_from_detail(model, detail, key_cols, cols, block):
+    """INSERT INTO ``model`` the sums of ``detail`` rows over procedure and channel."""
+    where, params = ["1=1"], []
+    if block.start:
+        where.append(f"{_q('day')} >= %s")
+        params.append(block.start)
+    if block.end:
+        where.append(f"{_q('day')} <= %s")
+        params.append(block.end)
+    if block.offices is not None:
+        ids = sorted(block.offices)
+        where.append(f"{_q('office_id')} IN ({', '.join(['%s'] * len(ids))})")
+        params.extend(ids)
+    keys = ", ".join(_q(k) for k in key_cols)
+    sql = (
+        f"INSERT INTO {_q(model._meta.db_table)} ({keys}, {', '.join(_q(c) for c in cols)}) "
+        f"SELECT {keys}, {', '.join(f'SUM({_q(c)})' for c in cols)} "
+        f"FROM {_q(detail._meta.db_table)} WHERE {' AND '.join(where)} GROUP BY {keys}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def _delete(model, block):
+    qs = model.objects.all()
+    if block.start:
+        qs = qs.filter(day__gte=block.start)
+    if block.end:
+        qs = qs.filter(day__lte=block.end)
+    if block.offices is not None:
+        qs = qs.filter(office_id__in=sorted(block.offices))
+    qs._raw_delete(qs.db)
+
+
+def _lock():
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
+
+
+def _refresh_block(block: Block) -> int:
+    """Rebuild the roll-up rows of ``block`` in one locked transaction; return rows written."""
+    if block.offices is not None and not block.offices:
+        return 0
+    written = 0
+    with transaction.atomic():
+        _lock()
+        if "dossier" in block.families:
+            for model in (rm.DossierDayDetail, rm.DossierDay):
+                _delete(model, block)
+            written += _insert_union(
+                rm.DossierDayDetail,
+                _dossier_arms(block),
+                {
+                    "office_id": "k_office",
+                    "day": "k_day",
+                    "procedure_id": "k_proc",
+                    "channel": "k_channel",
+                },
+                DOSSIER_COLS,
+            )
+            written += _insert_rollup_from_detail(
+                rm.DossierDay, rm.DossierDayDetail, ["office_id", "day"], DOSSIER_COLS, block
+            )
+        if "survey" in block.families:
+            for model in (rm.ResponseDayDetail, rm.ResponseDay, rm.AnswerDayDetail, rm.AnswerDay):
+                _delete(model, block)
+            response_arm, answer_arm = _survey_arms(block)
+            detail_keys = {
+                "office_id": "k_office",
+                "day": "k_day",
+                "procedure_id": "k_proc",
+                "channel": "k_channel",
+            }
+            written += _insert_union(
+                rm.ResponseDayDetail, [response_arm], detail_keys, RESPONSE_COLS
+            )
+            written += _insert_rollup_from_detail(
+                rm.ResponseDay, rm.ResponseDayDetail, ["office_id", "day"], RESPONSE_COLS, block
+            )
+            written += _insert_union(
+                rm.AnswerDayDetail,
+                [answer_arm],
+                {**detail_keys, "question_id": "k_question", "level": "k_level"},
+                ANSWER_COLS,
+            )
+            written += _insert_rollup_from_detail(
+                rm.AnswerDay,
+                rm.AnswerDayDetail,
+                ["office_id", "day", "question_id", "level"],
+                ANSWER_COLS,
+                block,
+            )
+        if "complaint" in block.families:
+            for model in (rm.ComplaintDayDetail, rm.ComplaintDay):
+                _delete(model, block)
+            written += _insert_union(
+                rm.ComplaintDayDetail,
+                [_complaint_arm(block)],
+                {
+                    "office_id": "k_office",
+                    "day": "k_day",
+                    "due_on": "k_due",
+                    "procedure_id": "k_proc",
+                    "channel": "k_channel",
+                },
+                COMPLAINT_COLS,
+            )
+            written += _insert_rollup_from_detail(
+                rm.ComplaintDay,
+                rm.ComplaintDayDetail,
+                ["office_id", "day", "due_on"],
+                COMPLAINT_COLS,
+                block,
+            )
+    return written
+
+
+def _touched_blocks(since: datetime.datetime) -> list[Block]:
+    """Return one block per (family, day) with the offices whose rows changed after ``since``.
+
+    Reads distinct (office, day) keys of changed rows (aggregated in SQL).
+    """
+    touched: dict[tuple[str, datetime.date], set[int]] = defaultdict(set)
+
+    def add(family, office_id, day):
+        if office_id is not None and day is not None:
+            touched[(family, day)].add(office_id)
+
+    changed_dossiers = (
+        Dossier.objects.filter(updated_at__gt=since)
+        .order_by()
+        .values_list("office_id", "received_on", "finished_on", "due_on")
+        .distinct()
+    )
+    for office_id, received_on, finished_on, due_on in changed_dossiers:
+        add("dossier", office_id, received_on)
+        add("dossier", office_id, finished_on)
+        if due_on is not None:
+            add("dossier", office_id, due_on + datetime.timedelta(days=1))
+
+    changed_responses = Response.objects.filter(updated_at__gt=since).order_by()
+    for office_id, day in changed_responses.values_list(
+        "office_id", _local_day("submitted_at")
+    ).distinct():
+        add("survey", office_id, day)
+    # A rating (or its complaint) changes the finished day of its dossier: evaluated, negative.
+    for office_id, day in (
+        changed_responses.filter(dossier__finished_on__isnull=False)
+        .values_list("dossier__office_id", "dossier__finished_on")
+        .distinct()
+    ):
+        add("dossier", office_id, day)
+
+    changed_complaints = FollowUp.objects.filter(updated_at__gt=since).order_by()
+    for office_id, day in changed_complaints.values_list(
+        "office_id", _local_day("opened_at")
+    ).distinct():
+        add("complaint", office_id, day)
+    for office_id, day in (
+        changed_complaints.filter(response__dossier__finished_on__isnull=False)
+        .values_list("response__dossier__office_id", "response__dossier__finished_on")
+        .distinct()
+    ):
+        add("dossier", office_id, day)
+
+    return [
+        Block(start=day, end=day, offices=frozenset(offices), families=(family,))
+        for (family, day), offices in sorted(touched.items(), key=lambda kv: (kv[0][1], kv[0][0]))
+    ]
+
+
+def _to_date(value):
+    if isinstance(value, str):
+        return datetime.date.fromisoformat(value[:10])
+    return value
+
+
+def stats_refresh(
+    *,
+    start: datetime.date | None = None,
+    end: datetime.date | None = None,
+    full: bool = False,
+) -> dict:
+    """Rebuild roll-ups and return a summary (mode, blocks, rows written, seconds).
+
+    * ``full=True``: every row, all days.
+    * ``start``/``end``: the days in that range (either may be open-ended).
+    * neither: only the (office, day) pairs touched by rows created or changed
+      since the previous incremental run (a full refresh on the first run).
+
+    Deleted raw rows are not seen by the incremental run; the nightly
+    re-check of the last 60 days (``reports.tasks.stats_refresh_recent``)
+    catches them, as does any ranged or full refresh.
+    """
+    started = timezone.now()
+    t0 = time.monotonic()
+    state, _ = rm.RefreshState.objects.get_or_create(name=INCREMENTAL)
+    if full or (start is None and end is None and state.watermark is None):
+        mode, blocks = "full", [Block(start=None, end=None)]
+    elif start is not None or end is not None:
+        if start and end and end < start:
+            raise ValueError(f"end {end} is before start {start}")
+        mode, blocks = "range", [Block(start=start, end=end)]
+    else:
+        mode = "incremental"
+        blocks = _touched_blocks(state.watermark - WATERMARK_OVERLAP)
+
+    written = sum(_refresh_block(b) for b in blocks)
+    seconds = time.monotonic() - t0
+
+    updates = {"last_run_at": timezone.now(), "last_blocks": len(blocks), "last_seconds": seconds}
+    if mode == "full":
+        updates["last_full_at"] = started
+    rm.RefreshState.objects.filter(pk=state.pk).update(**updates)
+    if mode in ("full", "incremental"):
+        # Only ever move the watermark forward (another run may have gone further).
+        rm.RefreshState.objects.filter(pk=state.pk).filter(
+            Q(watermark__isnull=True) | Q(watermark__lt=started)
+        ).update(watermark=started)
+    summary = {"mode": mode, "blocks": len(blocks), "rows": written, "seconds": round(seconds, 3)}
+    logger.info("stats_refresh %s", summary)
+    return summary

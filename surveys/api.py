@@ -1,0 +1,270 @@
+"""``POST /api/v1/responses/``: one response from a kiosk, another app or a web page.
+
+Who may send what:
+
+- a kiosk (``Authorization: Device <token>``): channel ``kiosk``, its own office;
+  rate limited per device;
+- an API account (``Authorization: Token <key>``): any office in its scope,
+  may name the dossier and officer by code; channel ``api`` by default;
+- anyone else (a web page, anonymous or logged in): CSRF token required,
+  an office slug (channel ``link``) or the QR ``token`` of a dossier
+  (channel ``qr``); rate limited per IP.
+
+The same ``response_submit`` as the pages validates and stores.
+"""
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.decorators import (
+    api_view,
+    authentication_classes,
+    permission_classes,
+    throttle_classes,
+)
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response as ApiResponse
+
+from offices.access import scope_for
+from offices.importing import bilingual
+from offices.models import Dossier, Officer, Procedure
+from surveys.kiosk_auth import DeviceAuthentication
+from surveys.models import KioskDevice, Questionnaire, ResponseChannel
+from surveys.ratelimit import rate_limit_hit
+from surveys.selectors import office_public_get
+from surveys.serializers import (
+    ResponseErrorSerializer,
+    ResponseResultSerializer,
+    ResponseSubmitSerializer,
+)
+from surveys.services import ResponseError, response_submit
+from surveys.views import client_ip
+
+WEB_CHANNELS = (ResponseChannel.LINK, ResponseChannel.QR)
+
+
+class _Refused(Exception):
+    def __init__(self, http_status, code, errors):
+        self.http_status = http_status
+        self.code = code
+        self.errors = errors
+
+
+def _error(key, message, **params):
+    return {key: [bilingual(message, **params)]}
+
+
+def _invalid(key, message, **params):
+    return _Refused(status.HTTP_400_BAD_REQUEST, "invalid", _error(key, message, **params))
+
+
+def _caller(request):
+    """Return ("device", device) | ("account", scope) | ("web", None) and enforce CSRF for web."""
+    if isinstance(request.auth, KioskDevice):
+        return "device", request.auth
+    if isinstance(request.successful_authenticator, TokenAuthentication):
+        return "account", scope_for(request.user)
+    # Pages post with the CSRF token, logged in or not.
+    SessionAuthentication().enforce_csrf(request)
+    return "web", None
+
+
+def _resolve(request, data, kind, who):
+    """Return the keyword arguments for response_submit, or raise _Refused."""
+    device = who if kind == "device" else None
+    dossier = None
+    if data.get("token"):
+        from offices.links import SurveyLinkError, dossier_from_survey_token
+
+        try:
+            dossier = dossier_from_survey_token(data["token"])
+        except SurveyLinkError as exc:
+            code = "link_expired" if exc.reason == "expired" else "link_invalid"
+            message = (
+                _("Đường dẫn đánh giá đã hết hạn.")
+                if exc.reason == "expired"
+                else _("Đường dẫn đánh giá không hợp lệ.")
+            )
+            raise _Refused(status.HTTP_400_BAD_REQUEST, code, _error("token", message)) from None
+    elif data.get("dossier"):
+        if kind != "account":
+            raise _invalid("dossier", _("Chỉ tài khoản API mới được gửi mã hồ sơ."))
+        dossier = Dossier.objects.filter(code=data["dossier"]).first()
+        if dossier is None:
+            raise _invalid("dossier", _("Không có hồ sơ mã %(code)s."), code=data["dossier"])
+
+    if device is not None:
+        office = device.office
+        if data.get("office") and data["office"] != office.slug:
+            raise _invalid("office", _("Thiết bị chỉ gửi phiếu cho cơ quan của nó."))
+    elif dossier is not None:
+        office = dossier.office
+        if data.get("office") and data["office"] != office.slug:
+            raise _invalid("office", _("Hồ sơ không thuộc cơ quan này."))
+    elif data.get("office"):
+        office = office_public_get(slug=data["office"])
+        if office is None:
+            raise _invalid("office", _("Không có cơ quan “%(slug)s”."), slug=data["office"])
+    else:
+        raise _invalid("office", _("Hãy gửi cơ quan (slug) hoặc mã QR của hồ sơ."))
+
+    if kind == "account" and not who.can_see_office(office):
+        raise _Refused(
+            status.HTTP_403_FORBIDDEN,
+            "forbidden",
+            _error("office", _("Tài khoản này không được gửi phiếu cho cơ quan này.")),
+        )
+
+    default_channel = {
+        "device": ResponseChannel.KIOSK,
+        "account": ResponseChannel.API,
+    }.get(kind, ResponseChannel.QR if dossier is not None else ResponseChannel.LINK)
+    channel = data.get("channel") or default_channel
+    if kind == "device" and channel != ResponseChannel.KIOSK:
+        raise _invalid("channel", _("Thiết bị tại quầy chỉ gửi phiếu kênh kiosk."))
+    if kind != "device" and channel == ResponseChannel.KIOSK:
+        raise _invalid("channel", _("Kênh kiosk cần xác thực bằng mã thiết bị."))
+    if kind == "web" and channel not in WEB_CHANNELS:
+        raise _invalid("channel", _("Trang web chỉ gửi phiếu kênh link hoặc qr."))
+    if kind == "web" and data.get("officer"):
+        raise _invalid("officer", _("Chỉ tài khoản API hoặc thiết bị mới được gửi mã cán bộ."))
+
+    questionnaire = None
+    if data.get("questionnaire"):
+        found = Questionnaire.objects.filter(code=data["questionnaire"])
+        if data.get("questionnaire_version"):
+            found = found.filter(version=data["questionnaire_version"])
+        else:
+            found = found.filter(is_current=True)
+        questionnaire = found.first()
+        if questionnaire is None:
+            raise _invalid(
+                "questionnaire", _("Không có bộ câu hỏi “%(code)s”."), code=data["questionnaire"]
+            )
+    procedure = None
+    if data.get("procedure"):
+        procedure = Procedure.objects.filter(code=data["procedure"]).first()
+        if procedure is None:
+            raise _invalid("procedure", _("Không có thủ tục mã %(code)s."), code=data["procedure"])
+    officer = None
+    if data.get("officer"):
+        officer = Officer.objects.filter(code=data["officer"]).first()
+        if officer is None:
+            raise _invalid("officer", _("Không có cán bộ mã %(code)s."), code=data["officer"])
+    contact = data.get("contact")
+    return {
+        "office": office,
+        "channel": channel,
+        "answers": data["answers"],
+        "client_id": data.get("client_id"),
+        "questionnaire": questionnaire,
+        "procedure": procedure,
+        "dossier": dossier,
+        "device": device,
+        "officer": officer,
+        "submitted_at": data.get("submitted_at"),
+        "duration_seconds": data.get("duration_seconds"),
+        "ip": client_ip(request),
+        "language": data.get("language") or "vi",
+        "contact": dict(contact) if contact else None,
+    }
+
+
+def _refusal(code, errors, http_status):
+    return ApiResponse({"code": code, "errors": errors}, status=http_status)
+
+
+@extend_schema(
+    operation_id="responses_create",
+    summary="Submit a survey response",
+    description=(
+        "Validates every answer against its question and stores the response with its "
+        "answers in one transaction. Idempotent on `client_id`: sending the same id again "
+        "returns the stored response with `created: false` (HTTP 200). One response per "
+        "dossier: a second one gets HTTP 409 `already_rated`. Authentication: "
+        "`Authorization: Device <token>` (kiosk), `Authorization: Token <key>` (API account, "
+        "may name `dossier` and `officer`), or a browser session with the CSRF token "
+        "(anonymous allowed, `office` slug or QR `token`). Rate limited per IP and per "
+        "device (HTTP 429). Scale answers are level numbers, higher is better."
+    ),
+    request=ResponseSubmitSerializer,
+    responses={
+        201: ResponseResultSerializer,
+        200: OpenApiResponse(ResponseResultSerializer, description="Replay of a stored client_id."),
+        202: OpenApiResponse(description="Discarded: the honeypot field was filled."),
+        400: ResponseErrorSerializer,
+        403: ResponseErrorSerializer,
+        409: OpenApiResponse(ResponseErrorSerializer, description="The dossier is already rated."),
+        429: ResponseErrorSerializer,
+    },
+    parameters=[
+        OpenApiParameter(
+            "Authorization",
+            OpenApiTypes.STR,
+            OpenApiParameter.HEADER,
+            required=False,
+            description="`Device <token>` for kiosks or `Token <key>` for API accounts.",
+        )
+    ],
+    examples=[
+        OpenApiExample(
+            "Counter rating from a link",
+            value={
+                "client_id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+                "office": "ubnd-phuong-ben-nghe",
+                "procedure": "1.001193",
+                "answers": {"rating": 3, "comment": "Cán bộ hướng dẫn tận tình"},
+                "duration_seconds": 42,
+                "language": "vi",
+            },
+            request_only=True,
+        )
+    ],
+    tags=["responses"],
+)
+@api_view(["POST"])
+@authentication_classes([DeviceAuthentication, TokenAuthentication, SessionAuthentication])
+@permission_classes([AllowAny])
+@throttle_classes([])
+def response_create(request):
+    kind, who = _caller(request)
+    limited = (
+        rate_limit_hit(scope="device", key=str(who.pk))
+        if kind == "device"
+        else kind == "web" and rate_limit_hit(scope="ip", key=client_ip(request))
+    )
+    if limited:
+        return _refusal(
+            "rate_limited",
+            _error("", _("Gửi quá nhiều phiếu trong thời gian ngắn; hãy thử lại sau.")),
+            status.HTTP_429_TOO_MANY_REQUESTS,
+        )
+    serializer = ResponseSubmitSerializer(data=request.data)
+    if not serializer.is_valid():
+        return _refusal("invalid", serializer.errors, status.HTTP_400_BAD_REQUEST)
+    data = serializer.validated_data
+    if (data.get("website") or "").strip():
+        return ApiResponse(status=status.HTTP_202_ACCEPTED)
+    try:
+        response, created = response_submit(**_resolve(request, data, kind, who))
+    except _Refused as exc:
+        return _refusal(exc.code, exc.errors, exc.http_status)
+    except ResponseError as exc:
+        http_status = (
+            status.HTTP_409_CONFLICT if exc.code == "already_rated" else status.HTTP_400_BAD_REQUEST
+        )
+        return _refusal(exc.code, exc.errors, http_status)
+    body = ResponseResultSerializer(
+        {
+            "client_id": response.client_id,
+            "created": created,
+            "office": response.office.slug,
+            "questionnaire": response.questionnaire.code,
+            "questionnaire_version": response.questionnaire.version,
+            "channel": response.channel,
+            "submitted_at": response.submitted_at,
+        }
+    ).data
+    return ApiResponse(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

@@ -1,0 +1,48 @@
+"""A fixed-window rate limit on Django's cache (shared between processes with Redis).
+
+Limits are strings like ``"20/m"`` (20 per minute), ``"200/h"``, ``"5/10s"``;
+settings ``SURVEY_RATE_LIMIT_IP`` and ``SURVEY_RATE_LIMIT_DEVICE`` set the
+ones for submissions.
+"""
+
+import re
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_RATE_RE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])\s*$")
+
+DEFAULTS = {"ip": "30/10m", "device": "600/h"}
+
+
+def rate_parse(rate):
+    """Return (count, window_seconds) for a rate string; raise ValueError on a bad one."""
+    match = _RATE_RE.match(rate or "")
+    if not match:
+        raise ValueError(f"Bad rate {rate!r}: use a form like '20/m', '200/h' or '5/10s'.")
+    count, multiple, unit = match.groups()
+    return int(count), int(multiple or 1) * _UNITS[unit]
+
+
+def rate_for(scope):
+    """Return the configured rate string for ``scope`` ("ip" or "device")."""
+    return getattr(settings, f"SURVEY_RATE_LIMIT_{scope.upper()}", None) or DEFAULTS[scope]
+
+
+def rate_limit_hit(*, scope: str, key: str, rate: str | None = None) -> bool:
+    """Count one hit for ``key`` and return True when it goes over the limit.
+
+    One cache round trip in the common case (``incr``); ``add`` starts a new
+    window. The window is fixed: it starts at a multiple of its length.
+    """
+    count, window = rate_parse(rate or rate_for(scope))
+    bucket = int(time.time() // window)
+    cache_key = f"rl:{scope}:{key}:{window}:{bucket}"
+    try:
+        hits = cache.incr(cache_key)
+    except ValueError:
+        # A new window: add() is atomic, so only one process starts it.
+        hits = 1 if cache.add(cache_key, 1, timeout=window + 1) else cache.incr(cache_key)
+    return hits > count

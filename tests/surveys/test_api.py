@@ -1,0 +1,233 @@
+"""POST /api/v1/responses/: kiosks, API accounts and web pages through one service."""
+
+import uuid
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from offices.models import Role
+from surveys.kiosk_auth import kiosk_activate, kiosk_register, kiosk_revoke
+from surveys.models import Response
+from tests.factories import (
+    DossierFactory,
+    OfficeFactory,
+    OfficerFactory,
+    ProcedureFactory,
+    make_user,
+)
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/responses/"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def office():
+    return OfficeFactory(slug="ben-nghe")
+
+
+@pytest.fixture
+def device_client(office):
+    device, setup = kiosk_register(office=office, name="Quầy 1", by=None)
+    device, token = kiosk_activate(setup_token=setup)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Device {token}")
+    client.device = device
+    return client
+
+
+def account_client(user):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return client
+
+
+class TestKioskSubmissions:
+    def test_it_stores_a_kiosk_response_for_the_device_office(self, device_client, office):
+        client_id = str(uuid.uuid4())
+        payload = {
+            "client_id": client_id,
+            "questionnaire": "counter",
+            "answers": {"rating": 1, "reason": ["attitude"], "comment": "Chờ lâu"},
+            "duration_seconds": 12,
+            "language": "vi",
+        }
+        response = device_client.post(URL, payload, format="json")
+        assert response.status_code == 201, response.json()
+        body = response.json()
+        assert body["created"] is True and body["channel"] == "kiosk"
+        assert (body["office"], body["questionnaire"], body["questionnaire_version"]) == (
+            "ben-nghe",
+            "counter",
+            1,
+        )
+        stored = Response.objects.get(client_id=client_id)
+        assert stored.device == device_client.device and stored.duration_seconds == 12
+
+    def test_a_replayed_client_id_returns_200_and_stores_one(self, device_client):
+        payload = {"client_id": str(uuid.uuid4()), "answers": {"rating": 3}}
+        first = device_client.post(URL, payload, format="json")
+        again = device_client.post(URL, payload, format="json")
+        assert (first.status_code, again.status_code) == (201, 200)
+        assert again.json()["created"] is False
+        assert Response.objects.count() == 1
+
+    def test_it_rejects_bad_answers_with_messages_per_question(self, device_client):
+        response = device_client.post(
+            URL, {"answers": {"rating": 7, "reason": "nope"}}, format="json"
+        )
+        assert response.status_code == 400
+        body = response.json()
+        assert body["code"] == "invalid"
+        assert "1 đến 3" in body["errors"]["rating"][0] and " / " in body["errors"]["rating"][0]
+        assert "nope" in body["errors"]["reason"][0]
+
+    def test_it_refuses_another_office_or_channel(self, device_client):
+        OfficeFactory(slug="other")
+        wrong_office = device_client.post(
+            URL, {"office": "other", "answers": {"rating": 3}}, format="json"
+        )
+        wrong_channel = device_client.post(
+            URL, {"channel": "link", "answers": {"rating": 3}}, format="json"
+        )
+        assert wrong_office.status_code == wrong_channel.status_code == 400
+        assert Response.objects.count() == 0
+
+    def test_a_revoked_device_gets_401(self, device_client):
+        kiosk_revoke(device=device_client.device)
+        assert device_client.post(URL, {"answers": {"rating": 3}}, format="json").status_code == 401
+
+    def test_it_limits_submissions_per_device(self, device_client, settings):
+        settings.SURVEY_RATE_LIMIT_DEVICE = "2/m"
+        codes = [
+            device_client.post(URL, {"answers": {"rating": 3}}, format="json").status_code
+            for _ in range(3)
+        ]
+        assert codes == [201, 201, 429]
+        assert Response.objects.count() == 2
+
+
+class TestAccountSubmissions:
+    def test_an_integration_account_names_the_dossier_and_officer(self, office):
+        user = make_user(Role.INTEGRATION, unit=office.unit)
+        dossier = DossierFactory(office=office)
+        officer = OfficerFactory(office=office)
+        client = account_client(user)
+        payload = {"dossier": dossier.code, "officer": officer.code, "answers": {"rating": 2}}
+        response = client.post(URL, payload, format="json")
+        assert response.status_code == 201, response.json()
+        stored = Response.objects.get()
+        assert (stored.dossier, stored.officer, stored.channel) == (dossier, officer, "api")
+        assert stored.procedure_id == dossier.procedure_id
+
+    def test_a_second_response_for_a_dossier_gets_409(self, office):
+        client = account_client(make_user(Role.ADMIN))
+        dossier = DossierFactory(office=office)
+        first = client.post(URL, {"dossier": dossier.code, "answers": {"rating": 3}}, format="json")
+        second = client.post(
+            URL, {"dossier": dossier.code, "answers": {"rating": 1}}, format="json"
+        )
+        assert (first.status_code, second.status_code) == (201, 409)
+        assert second.json()["code"] == "already_rated"
+        assert "đã được đánh giá" in second.json()["errors"]["dossier"][0]
+
+    def test_an_account_cannot_submit_outside_its_scope(self, office):
+        user = make_user(Role.INTEGRATION, unit=OfficeFactory().unit)
+        response = account_client(user).post(
+            URL, {"office": "ben-nghe", "answers": {"rating": 3}}, format="json"
+        )
+        assert response.status_code == 403
+        assert Response.objects.count() == 0
+
+    def test_unknown_codes_are_named_in_the_error(self, office):
+        client = account_client(make_user(Role.ADMIN))
+        for field in ("dossier", "procedure", "officer", "questionnaire"):
+            payload = {"office": "ben-nghe", field: "NOPE", "answers": {"rating": 3}}
+            response = client.post(URL, payload, format="json")
+            assert response.status_code == 400
+            assert field in response.json()["errors"], field
+
+    def test_an_account_may_not_claim_the_kiosk_channel(self, office):
+        client = account_client(make_user(Role.ADMIN))
+        response = client.post(
+            URL, {"office": "ben-nghe", "channel": "kiosk", "answers": {"rating": 3}}, format="json"
+        )
+        assert response.status_code == 400
+
+
+class TestWebSubmissions:
+    def test_an_anonymous_page_submits_with_the_csrf_token(self, office):
+        client = Client(enforce_csrf_checks=True)
+        client.get("/s/ben-nghe/")
+        token = client.cookies["csrftoken"].value
+        procedure = ProcedureFactory()
+        response = client.post(
+            URL,
+            {"office": "ben-nghe", "procedure": procedure.code, "answers": {"rating": 3}},
+            content_type="application/json",
+            HTTP_X_CSRFTOKEN=token,
+        )
+        assert response.status_code == 201, response.json()
+        stored = Response.objects.get()
+        assert (stored.channel, stored.procedure) == ("link", procedure)
+
+    def test_it_refuses_a_web_post_without_csrf(self, office):
+        client = Client(enforce_csrf_checks=True)
+        response = client.post(
+            URL, {"office": "ben-nghe", "answers": {"rating": 3}}, content_type="application/json"
+        )
+        assert response.status_code == 403
+        assert Response.objects.count() == 0
+
+    def test_a_web_page_may_not_name_a_dossier(self, office):
+        dossier = DossierFactory(office=office)
+        response = Client().post(
+            URL,
+            {"office": "ben-nghe", "dossier": dossier.code, "answers": {"rating": 3}},
+            content_type="application/json",
+        )
+        assert response.status_code == 400 and "dossier" in response.json()["errors"]
+
+    def test_it_needs_an_office(self):
+        response = Client().post(URL, {"answers": {"rating": 3}}, content_type="application/json")
+        assert response.status_code == 400 and "office" in response.json()["errors"]
+
+    def test_a_filled_honeypot_is_accepted_and_discarded(self, office):
+        response = Client().post(
+            URL,
+            {"office": "ben-nghe", "answers": {"rating": 3}, "website": "x"},
+            content_type="application/json",
+        )
+        assert response.status_code == 202
+        assert Response.objects.count() == 0
+
+    def test_it_limits_submissions_per_ip(self, office, settings):
+        settings.SURVEY_RATE_LIMIT_IP = "1/m"
+        client = Client()
+        payload = {"office": "ben-nghe", "answers": {"rating": 3}}
+        first = client.post(URL, payload, content_type="application/json")
+        second = client.post(URL, payload, content_type="application/json")
+        assert (first.status_code, second.status_code) == (201, 429)
+        assert second.json()["code"] == "rate_limited"
+
+    def test_a_malformed_body_gets_400(self, office):
+        response = Client().post(
+            URL, {"office": "ben-nghe", "answers": [1, 2]}, content_type="application/json"
+        )
+        assert response.status_code == 400 and "answers" in response.json()["errors"]
+
+
+def test_the_endpoint_is_in_the_openapi_schema(client):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    operation = schema["paths"]["/api/v1/responses/"]["post"]
+    assert operation["operationId"] == "responses_create"
+    assert {"201", "200", "400", "409", "429"} <= set(operation["responses"])
