@@ -1,7 +1,7 @@
 """Twelve months of demo dossiers for the demo offices (deterministic, bulk inserted).
 
-Volumes per working day: the provincial service centre ~200–300, department
-counters 10–40, district counters 20–60; commune counters 10–40 a week.
+Volumes per working day: the provincial service centre 200–260, department
+counters 10–30, district counters 20–45; commune counters 10–30 a week.
 Channels mostly at the counter, a third online, a little by post; ~3 % late,
 most late ones with an apology; ~2 % refused, withdrawn or stopped; recent
 dossiers still open. Codes are stable (``<office>-<yymmdd>-<n>``), so a re-run
@@ -10,7 +10,10 @@ on the same day upserts the same rows.
 
 import datetime as dt
 import random
+import zoneinfo
+from functools import cache
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -19,12 +22,12 @@ from offices.selectors import holiday_calendar
 from portal.lib.workdays import add_working_days, is_working_day
 
 PER_WORKING_DAY = {
-    OfficeKind.SERVICE_CENTRE: (200, 300),
-    OfficeKind.DEPARTMENT: (10, 40),
-    OfficeKind.DISTRICT_ONE_STOP: (20, 60),
+    OfficeKind.SERVICE_CENTRE: (200, 260),
+    OfficeKind.DEPARTMENT: (10, 30),
+    OfficeKind.DISTRICT_ONE_STOP: (20, 45),
     OfficeKind.OTHER: (5, 20),
 }
-COMMUNE_PER_WEEK = (10, 40)
+COMMUNE_PER_WEEK = (10, 30)
 CHANNELS = [Channel.DIRECT] * 60 + [Channel.ONLINE] * 35 + [Channel.POSTAL] * 5
 REASONS = [
     "Chờ ý kiến phối hợp của cơ quan liên quan",
@@ -54,9 +57,18 @@ UPDATE_FIELDS = [
 ]
 
 
-def _at(day: dt.date, rnd: random.Random, start=(7, 30), end=(16, 30)) -> dt.datetime:
-    minutes = rnd.randint(start[0] * 60 + start[1], end[0] * 60 + end[1])
-    return timezone.make_aware(dt.datetime.combine(day, dt.time(minutes // 60, minutes % 60)))
+def _tz():
+    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+def _at(day: dt.date, rnd: random.Random, start=450, end=990) -> dt.datetime:
+    """Return a local time between 7:30 and 16:30 on ``day``."""
+    minutes = rnd.randint(start, end)
+    return dt.datetime(day.year, day.month, day.day, minutes // 60, minutes % 60, tzinfo=_tz())
+
+
+def _local(day: dt.date, hour: int) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day, hour, tzinfo=_tz())
 
 
 def _procedures_for(office: Office, by_level: dict) -> list:
@@ -72,14 +84,9 @@ def _procedures_for(office: Office, by_level: dict) -> list:
     return by_level.get(level) or [p for ps in by_level.values() for p in ps]
 
 
-def _dossier(office, day, n, rnd, procedure, officers, today, calendar) -> Dossier:
-    holidays, working = calendar
+def _dossier(office, day, n, rnd, procedure, officers, today, due_for) -> Dossier:
     received = _at(day, rnd)
-    if procedure.day_kind == DayKind.WORKING:
-        due_day = add_working_days(day, procedure.legal_days, holidays=holidays,
-                                   extra_working_days=working)  # fmt: skip
-    else:
-        due_day = day + dt.timedelta(days=procedure.legal_days)
+    due_day = due_for(day, procedure.legal_days, procedure.day_kind)
     requests = 0
     roll = rnd.random()
     if roll < 0.005:
@@ -90,14 +97,14 @@ def _dossier(office, day, n, rnd, procedure, officers, today, calendar) -> Dossi
     effective_due = due_day + dt.timedelta(days=waited)
     d = Dossier(
         code=f"{office.code}-{day:%y%m%d}-{n:04d}",
-        office=office,
-        procedure=procedure,
+        office_id=office.pk,
+        procedure_id=procedure.pk,
         channel=rnd.choice(CHANNELS),
         received_at=received,
-        due_at=timezone.make_aware(dt.datetime.combine(due_day, dt.time(17, 0))),
+        due_at=_local(due_day, 17),
         supplement_days=waited,
         supplement_requests=requests,
-        officer=rnd.choice(officers) if officers else None,
+        officer_id=rnd.choice(officers) if officers else None,
     )
     fate = rnd.random()
     if fate < 0.02:
@@ -116,8 +123,14 @@ def _dossier(office, day, n, rnd, procedure, officers, today, calendar) -> Dossi
         finish_day = day + dt.timedelta(days=rnd.randint(max(0, span - 3), max(0, span)))
     if finish_day >= today:
         # Not finished yet: still being handled (a few of them already overdue).
-        d.status = rnd.choice([DossierStatus.RECEIVED, DossierStatus.IN_PROGRESS,
-                               DossierStatus.IN_PROGRESS, DossierStatus.PAYMENT])  # fmt: skip
+        d.status = rnd.choice(
+            [
+                DossierStatus.RECEIVED,
+                DossierStatus.IN_PROGRESS,
+                DossierStatus.IN_PROGRESS,
+                DossierStatus.PAYMENT,
+            ]
+        )
         if requests:
             d.status = DossierStatus.SUPPLEMENT
         if late and effective_due < today and rnd.random() < 0.6:
@@ -130,7 +143,7 @@ def _dossier(office, day, n, rnd, procedure, officers, today, calendar) -> Dossi
         d.status = DossierStatus.RETURNED
         d.returned_at = min(
             d.finished_at + dt.timedelta(hours=rnd.randint(1, 72)),
-            timezone.make_aware(dt.datetime.combine(today, dt.time(7, 0))),
+            _local(today, 7),
         )
         d.returned_at = max(d.returned_at, d.finished_at)
     else:
@@ -153,8 +166,14 @@ def demo_dossiers_seed(
     """
     today = today or timezone.localdate()
     start = today - dt.timedelta(days=round(months * 30.44))
-    calendar = holiday_calendar(start=start - dt.timedelta(days=7))
-    holidays, working = calendar
+    holidays, working = holiday_calendar(start=start - dt.timedelta(days=7))
+
+    @cache
+    def due_for(day, days, kind):
+        if kind == DayKind.WORKING:
+            return add_working_days(day, days, holidays=holidays, extra_working_days=working)
+        return day + dt.timedelta(days=days)
+
     by_level = {}
     for p in Procedure.objects.filter(active=True):
         by_level.setdefault(p.level, []).append(p)
@@ -171,7 +190,7 @@ def demo_dossiers_seed(
         for office in sorted(offices, key=lambda o: o.code):
             rnd = random.Random(f"{seed}-dossiers-{office.code}")
             procedures = _procedures_for(office, by_level)
-            officers = list(office.officers.filter(active=True))
+            officers = list(office.officers.filter(active=True).values_list("pk", flat=True))
             if not procedures:
                 continue
             day = start
@@ -185,8 +204,9 @@ def demo_dossiers_seed(
                 else:
                     count = rnd.randint(*PER_WORKING_DAY.get(office.kind, (5, 20)))
                 for n in range(1, count + 1):
-                    d = _dossier(office, day, n, rnd, rnd.choice(procedures), officers, today,
-                                 calendar)  # fmt: skip
+                    d = _dossier(
+                        office, day, n, rnd, rnd.choice(procedures), officers, today, due_for
+                    )
                     d.refresh_derived()
                     batch.append(d)
                     if len(batch) >= 5000:

@@ -111,6 +111,8 @@ _DAY_FIRST = re.compile(r"(\d{2})/(\d{2})/(\d{4})(?: (\d{2}):(\d{2})(?::(\d{2}))
 _OPEN_STATUSES = {1, 2, 4, 5, 6}
 _UNKNOWN_OFFICE = _("không có cơ quan mã '%(value)s'")
 _UNKNOWN_PROCEDURE = _("không có thủ tục mã '%(value)s'")
+_REPEATED_CODE = _("mã hồ sơ trùng với dòng %(first)s")
+_CODE_TAKEN = _("mã hồ sơ '%(value)s' đã thuộc một cơ quan ngoài phạm vi được phép")
 _FINISHED_STATUSES = {9, 10}
 _SMALLINT_MAX = 32767
 
@@ -286,9 +288,16 @@ class DossierCleaner:
         if r.errors:
             return None
         self._check_consistency(
-            r, status, received_at, due_at, finished_at, returned_at, supplement_days,
-            supplement_requests, apology_issued_at,
-        )  # fmt: skip
+            r,
+            status,
+            received_at,
+            due_at,
+            finished_at,
+            returned_at,
+            supplement_days,
+            supplement_requests,
+            apology_issued_at,
+        )
         if r.errors:
             return None
         row = DossierRow(
@@ -311,9 +320,17 @@ class DossierCleaner:
         return row
 
     def _check_consistency(
-        self, r, status, received_at, due_at, finished_at, returned_at, supplement_days,
-        supplement_requests, apology_issued_at,
-    ):  # fmt: skip
+        self,
+        r,
+        status,
+        received_at,
+        due_at,
+        finished_at,
+        returned_at,
+        supplement_days,
+        supplement_requests,
+        apology_issued_at,
+    ):
         tz = self.tz
         received_on = received_at.astimezone(tz).date()
         if received_on > self.today:
@@ -348,42 +365,44 @@ class DossierCleaner:
             r.error("apology_issued_at", _("ngày gửi thư xin lỗi trước ngày tiếp nhận"))
 
 
-def dossier_rows_check(rows: list[DossierRow], *, offices=None) -> list[RowError]:
-    """Return errors that need the whole batch: repeated codes, codes owned elsewhere.
+class DossierBatchCheck:
+    """Errors that need more than one row: repeated codes, codes owned elsewhere.
 
-    With ``offices`` (a limited scope), a code that already belongs to a
-    dossier of an office outside it is rejected: one query per 2,000 codes.
+    Call it on successive batches of cleaned rows (the file in order); it
+    remembers the codes seen so far, so a code repeated anywhere in the file
+    is rejected from its second occurrence. With ``offices`` (a limited
+    scope), a code that already belongs to a dossier of an office outside it
+    is rejected: one query per 2,000 codes.
     """
-    errors = []
-    first_row = {}
-    for row in rows:
-        first = first_row.setdefault(row.code, row.number)
-        if first != row.number:
-            errors.append(
-                RowError(
-                    row.number, "code", _("mã hồ sơ trùng với dòng %(first)s"), {"first": first}
+
+    def __init__(self, *, offices=None):
+        self.first_row = {}
+        self.allowed = None if offices is None else list(offices.values_list("id", flat=True))
+
+    def __call__(self, rows: list[DossierRow]) -> list[RowError]:
+        errors = []
+        first_row = self.first_row
+        for row in rows:
+            first = first_row.setdefault(row.code, row.number)
+            if first != row.number:
+                errors.append(RowError(row.number, "code", _REPEATED_CODE, {"first": first}))
+        if self.allowed is not None:
+            numbers = {row.code: row.number for row in reversed(rows)}
+            codes = list(numbers)
+            for i in range(0, len(codes), 2000):
+                taken = (
+                    Dossier.objects.filter(code__in=codes[i : i + 2000])
+                    .exclude(office_id__in=self.allowed)
+                    .values_list("code", flat=True)
                 )
-            )
-    if offices is not None:
-        allowed = list(offices.values_list("id", flat=True))
-        numbers = {row.code: row.number for row in reversed(rows)}
-        codes = list(numbers)
-        for i in range(0, len(codes), 2000):
-            taken = (
-                Dossier.objects.filter(code__in=codes[i : i + 2000])
-                .exclude(office_id__in=allowed)
-                .values_list("code", flat=True)
-            )
-            for code in taken:
-                errors.append(
-                    RowError(
-                        numbers[code],
-                        "code",
-                        _("mã hồ sơ '%(value)s' đã thuộc một cơ quan ngoài phạm vi được phép"),
-                        {"value": code},
-                    )
-                )
-    return errors
+                for code in taken:
+                    errors.append(RowError(numbers[code], "code", _CODE_TAKEN, {"value": code}))
+        return errors
+
+
+def dossier_rows_check(rows: list[DossierRow], *, offices=None) -> list[RowError]:
+    """Return the cross-row errors of one whole batch (see ``DossierBatchCheck``)."""
+    return DossierBatchCheck(offices=offices)(rows)
 
 
 @dataclass
@@ -400,7 +419,8 @@ class DossierImportReport(ImportReport):
         if self.rejected:
             return bilingual(
                 _(
-                    "Không ghi dữ liệu nào: %(n)s lỗi trong %(rows)s dòng (trên tổng %(total)s dòng)."
+                    "Không ghi dữ liệu nào: %(n)s lỗi trong %(rows)s dòng "
+                    "(trên tổng %(total)s dòng)."
                 ),
                 n=len(self.errors),
                 rows=len({e.row for e in self.errors}),
@@ -446,12 +466,17 @@ DERIVED_FIELDS = ("received_on", "due_on", "finished_on", "outcome")
 KEEP_WHEN_EMPTY = ("apology_issued_at", "officer_id")
 
 
-def rows_write(rows: list[DossierRow]) -> tuple[int, int, int]:
-    """Upsert ``rows`` by code; return (created, updated, unchanged). Run inside a transaction."""
+def rows_write(rows: list[DossierRow], *, conn=None) -> tuple[int, int, int]:
+    """Upsert ``rows`` by code; return (created, updated, unchanged). Run inside a transaction.
+
+    ``conn``: the connection wrapper to use (another thread's, shared for a
+    streaming import); the current thread's default connection otherwise.
+    """
+    conn = conn or connection
     if not rows:
         return 0, 0, 0
-    if connection.vendor == "postgresql":
-        return _write_postgresql(rows)
+    if conn.vendor == "postgresql":
+        return _write_postgresql(rows, conn)
     return _write_orm(rows)
 
 
@@ -532,9 +557,9 @@ def _copy_text(rows: list[DossierRow]) -> io.StringIO:
     return out
 
 
-def _write_postgresql(rows: list[DossierRow], chunk: int = 50_000) -> tuple[int, int, int]:
-    table = connection.ops.quote_name(Dossier._meta.db_table)
-    with connection.cursor() as cursor:
+def _write_postgresql(rows: list[DossierRow], conn, chunk: int = 50_000) -> tuple[int, int, int]:
+    table = conn.ops.quote_name(Dossier._meta.db_table)
+    with conn.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {_STAGE}")
         cursor.execute(
             f"""CREATE TEMP TABLE {_STAGE} (

@@ -3,8 +3,9 @@
 import datetime
 
 from django.conf import settings
-from django.db import models
-from django.db.models import Q
+from django.db import models, transaction
+from django.db.models import F, Q, Value
+from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -85,9 +86,27 @@ class AdministrativeUnit(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
+        old_path = None
+        if self.pk is not None:
+            old_path = (
+                AdministrativeUnit.objects.filter(pk=self.pk).values_list("path", flat=True).first()
+            )
         self.path = self.build_path()
         self.depth = self.path.count("/") - 2
-        super().save(*args, **kwargs)
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            if old_path and old_path != self.path:
+                self._move_descendants(old_path)
+
+    def _move_descendants(self, old_path):
+        """Rewrite the paths below this unit after its code or parent changed (one UPDATE)."""
+        depth_delta = self.path.count("/") - old_path.count("/")
+        AdministrativeUnit.objects.filter(
+            unit_set=self.unit_set, path__startswith=old_path
+        ).exclude(pk=self.pk).update(
+            path=Concat(Value(self.path), Substr("path", len(old_path) + 1)),
+            depth=F("depth") + depth_delta,
+        )
 
     def build_path(self):
         """Return the materialized path from the parent's path and this code."""

@@ -127,9 +127,7 @@ def dossiers_late_without_apology(*, dossiers: QuerySet, as_of: dt.date) -> Quer
         & (Q(finished_on__isnull=True) | Q(finished_on__gt=as_of))
         & Q(due_on__lt=as_of)
     )
-    return _counted(dossiers).filter(
-        finished_late | open_overdue, apology_issued_at__isnull=True
-    )
+    return _counted(dossiers).filter(finished_late | open_overdue, apology_issued_at__isnull=True)
 
 
 def dossiers_late_without_apology_count(*, dossiers: QuerySet, as_of: dt.date) -> int:

@@ -3,16 +3,17 @@
 import datetime as dt
 import gc
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from offices.dossier_import import (
     COLUMNS,
+    DossierBatchCheck,
     DossierCleaner,
     DossierImportReport,
-    dossier_rows_check,
     rows_write,
 )
 from offices.importing import (
@@ -52,6 +53,19 @@ def dossier_table_from_records(records: Iterable[dict]) -> Table:
     return Table(headers=keys, rows=rows)
 
 
+def _clean_batches(table: Table, cleaner, check, size: int):
+    """Yield (valid rows, errors) per ``size`` rows of ``table``, cross-row checks included."""
+    for start in range(0, len(table.rows), size):
+        part = Table(headers=table.headers, rows=table.rows[start : start + size])
+        rows, errors = clean_table(part, cleaner)
+        valid = [r.data for r in rows]
+        errors.extend(check(valid))
+        if errors:
+            bad = {e.row for e in errors}
+            valid = [r for r in valid if r.number not in bad]
+        yield min(start + size, len(table.rows)), valid, errors
+
+
 def dossiers_import(
     *,
     source=None,
@@ -60,6 +74,7 @@ def dossiers_import(
     offices=None,
     skip_invalid: bool = False,
     dry_run: bool = False,
+    stream: bool = False,
     progress: Callable[[int, int], None] | None = None,
     before_write: Callable[[], None] | None = None,
 ) -> DossierImportReport:
@@ -68,49 +83,95 @@ def dossiers_import(
     ``offices``: the offices the caller may write for (None = every office).
     Any invalid row means nothing is written unless ``skip_invalid``; then
     only the valid rows are. ``dry_run`` does everything, reports the counts
-    and rolls back. ``progress(done, total)`` is called per 5,000 rows cleaned
-    (outside any transaction, so another process can read the progress).
-    Raises ``ImportFileError`` when the file itself is unusable.
+    and rolls back. Raises ``ImportFileError`` when the file itself is unusable.
+
+    By default every row is checked first (``progress(done, total)`` is called
+    per 5,000 rows, outside any transaction so another process can read it),
+    then the valid rows are written in one transaction. With ``stream`` (on
+    PostgreSQL) batches of 50,000 rows are written by a second thread inside
+    the one transaction while the next batch is checked, so the database
+    works while Python parses; an invalid row stops the writing and the
+    transaction is rolled back at the end. Same rows, same errors, same result.
     """
     if table is None:
         table = read_table(source, columns=COLUMNS, name=name)
     cleaner = DossierCleaner(offices=offices)
-    total = len(table.rows)
-    report = DossierImportReport(total=total, dry_run=dry_run)
-    cleaned, errors = [], []
+    check = DossierBatchCheck(offices=offices)
+    report = DossierImportReport(total=len(table.rows), dry_run=dry_run)
+    conn = connections["default"]
     # A million rows make millions of small objects that all survive: the
     # cyclic GC would rescan them again and again (~40 % of the time).
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        for start in range(0, total, CHUNK):
-            part = Table(headers=table.headers, rows=table.rows[start : start + CHUNK])
-            rows, row_errors = clean_table(part, cleaner)
-            cleaned.extend(r.data for r in rows)
-            errors.extend(row_errors)
-            if progress is not None:
-                progress(min(start + CHUNK, total), total)
+        if stream and conn.vendor == "postgresql":
+            errors = _import_streaming(table, cleaner, check, report, conn, skip_invalid, dry_run)
+        else:
+            errors = _import_checked_first(
+                table, cleaner, check, report, skip_invalid, dry_run, progress, before_write
+            )
     finally:
         if gc_was_enabled:
             gc.enable()
-    errors.extend(dossier_rows_check(cleaned, offices=offices))
-    bad = {e.row for e in errors}
-    if bad:
-        cleaned = [r for r in cleaned if r.number not in bad]
     report.errors = sorted(errors, key=lambda e: (e.row, e.column))
-    report.error_rows = bad
+    report.error_rows = {e.row for e in errors}
     if errors and not skip_invalid:
         report.rejected = True
-        return report
-    report.skipped = len(bad)
-    if before_write is not None:
-        before_write()
+        report.created = report.updated = report.unchanged = 0
+        report.written = False
+    else:
+        report.skipped = len(report.error_rows)
+        report.written = not dry_run
+    return report
+
+
+def _import_checked_first(table, cleaner, check, report, skip_invalid, dry_run, progress, before):
+    cleaned, errors = [], []
+    for done, valid, batch_errors in _clean_batches(table, cleaner, check, CHUNK):
+        cleaned.extend(valid)
+        errors.extend(batch_errors)
+        if progress is not None:
+            progress(done, report.total)
+    if errors and not skip_invalid:
+        return errors
+    if before is not None:
+        before()
     with transaction.atomic():
         report.created, report.updated, report.unchanged = rows_write(cleaned)
         if dry_run:
             transaction.set_rollback(True)
-    report.written = not dry_run
-    return report
+    return errors
+
+
+def _import_streaming(table, cleaner, check, report, conn, skip_invalid, dry_run):
+    errors = []
+    counts = [0, 0, 0]
+
+    def write(rows):
+        for i, n in enumerate(rows_write(rows, conn=conn)):
+            counts[i] += n
+
+    with transaction.atomic():
+        conn.inc_thread_sharing()
+        try:
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                pending = None
+                for _done, valid, batch_errors in _clean_batches(table, cleaner, check, 50_000):
+                    errors.extend(batch_errors)
+                    if pending is not None:
+                        pending.result()
+                        pending = None
+                    if errors and not skip_invalid:
+                        continue  # keep checking to report every error; write no more
+                    pending = pool.submit(write, valid)
+                if pending is not None:
+                    pending.result()
+        finally:
+            conn.dec_thread_sharing()
+        if dry_run or (errors and not skip_invalid):
+            transaction.set_rollback(True)
+    report.created, report.updated, report.unchanged = counts
+    return errors
 
 
 def dossier_upsert(*, data: dict, offices=None) -> Dossier:

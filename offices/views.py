@@ -97,7 +97,9 @@ def dossier_import_template(request, fmt):
     if fmt == "csv":
         buffer = io.StringIO()
         csv.writer(buffer).writerow(COLUMN_ORDER)
-        response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
+        response = HttpResponse(
+            "\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8"
+        )
     else:
         from openpyxl import Workbook
 
@@ -123,7 +125,9 @@ def _column_help():
         "procedure": _("Mã thủ tục hành chính (bắt buộc)"),
         "channel": _("direct (trực tiếp), online (trực tuyến), postal (bưu chính)"),
         "status": _("Mã trạng thái 1–10 theo Cổng Dịch vụ công quốc gia"),
-        "received_at": _("Ngày giờ tiếp nhận: YYYY-MM-DD HH:MM hoặc dd/mm/yyyy HH:MM, giờ Việt Nam"),
+        "received_at": _(
+            "Ngày giờ tiếp nhận: YYYY-MM-DD HH:MM hoặc dd/mm/yyyy HH:MM, giờ Việt Nam"
+        ),
         "due_at": _("Ngày hẹn trả kết quả"),
         "finished_at": _("Ngày có kết quả (bắt buộc với trạng thái 9, 10)"),
         "returned_at": _("Ngày trả kết quả cho công dân"),

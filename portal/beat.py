@@ -19,6 +19,18 @@ DEFAULT_SCHEDULE = {
         "task": "surveys.tasks.followups_escalate",
         "crontab": {"minute": "7"},
     },
+    "reports: negative rating alerts": {
+        "task": "reports.tasks_alerts.alerts_negative_check",
+        "every_seconds": 600,
+    },
+    "reports: silent offices and kiosks": {
+        "task": "reports.tasks_alerts.alerts_silent_check",
+        "crontab": {"minute": "30", "hour": "7", "day_of_week": "1-5"},
+    },
+    "reports: weekly digest": {
+        "task": "reports.tasks_alerts.digests_weekly_send",
+        "crontab": {"minute": "0", "hour": "7", "day_of_week": "1"},
+    },
 }
 
 

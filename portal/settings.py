@@ -222,6 +222,10 @@ if "CACHE_URL" not in env and "REDIS_URL" in env:
 # Submissions allowed per client IP and per kiosk device ("count/window": s, m, h, d).
 SURVEY_RATE_LIMIT_IP = env.str("SURVEY_RATE_LIMIT_IP", default="30/10m")
 SURVEY_RATE_LIMIT_DEVICE = env.str("SURVEY_RATE_LIMIT_DEVICE", default="600/h")
+# Seconds each web process keeps an office and its questionnaire for submissions (0: off).
+SURVEY_CONFIG_CACHE_SECONDS = env.int(
+    "SURVEY_CONFIG_CACHE_SECONDS", default=30 if PRODUCTION else 0
+)
 
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from offices.access import scope_for
@@ -30,18 +30,18 @@ from surveys.models import Answer, FollowUp, FollowUpStatus, QuestionKind
 RECENT_COMMENTS = 20
 OPEN_FOLLOW_UPS = 50
 LATE_DOSSIERS = 50
-TREND_MONTHS = 6  # at least this many months in the trend
+TREND_MONTHS = 6  # months in the trend of a preset period (a custom range shows its own)
 
 # key, label, kind, n key, which direction is better
 TILES = (
-    ("satisfaction_rate", "Tỷ lệ hài lòng", "rate", "satisfaction_n", 1),
-    ("on_time_rate", "Tỷ lệ đúng hạn", "rate", "on_time_n", 1),
-    ("evaluation_rate", "Tỷ lệ đánh giá", "rate", "finished", 1),
-    ("responses", "Số phiếu đánh giá", "int", None, 0),
-    ("received", "Hồ sơ tiếp nhận", "int", None, 0),
-    ("late_without_apology", "Trễ hạn chưa xin lỗi", "int", "late", -1),
-    ("complaints_open", "Phản ánh đang mở", "int", None, -1),
-    ("complaints_overdue", "Phản ánh quá hạn", "int", None, -1),
+    ("satisfaction_rate", gettext_lazy("Tỷ lệ hài lòng"), "rate", "satisfaction_n", 1),
+    ("on_time_rate", gettext_lazy("Tỷ lệ đúng hạn"), "rate", "on_time_n", 1),
+    ("evaluation_rate", gettext_lazy("Tỷ lệ đánh giá"), "rate", "finished", 1),
+    ("responses", gettext_lazy("Số phiếu đánh giá"), "int", None, 0),
+    ("received", gettext_lazy("Hồ sơ tiếp nhận"), "int", None, 0),
+    ("late_without_apology", gettext_lazy("Trễ hạn chưa xin lỗi"), "int", "late", -1),
+    ("complaints_open", gettext_lazy("Phản ánh đang mở"), "int", None, -1),
+    ("complaints_overdue", gettext_lazy("Phản ánh quá hạn"), "int", None, -1),
 )
 
 
@@ -59,6 +59,10 @@ class Block:
     sortable: bool = False
     wide: bool = False
     note: str = ""
+
+    @cached_property
+    def cells(self):
+        return self.table.cells(self.rows)
 
 
 @dataclass
@@ -149,8 +153,10 @@ class DashboardPage:
             + self.flt.querystring()
         )
 
-    def _set_param(self, unit):
-        return unit.unit_set if self.unit_set_param else None
+    @staticmethod
+    def _set_param(unit):
+        """Return ``?set=`` for units outside the current (2025) tree, so codes never clash."""
+        return unit.unit_set if unit.unit_set != "2025" else None
 
     def page_url(self, name="", **extra):
         """Return this page's URL (or its ``xuat.csv`` / ``in`` sibling) with the filters."""
@@ -237,9 +243,8 @@ class DashboardPage:
             fmt = format_rate if kind == "rate" else format_number
             change = None if value is None or before is None else value - before
             if kind == "rate":
-                change_display = format_change(change) and (
-                    f"{format_change(change)} {_('điểm %')}" if change is not None else ""
-                )
+                points = _("điểm")  # percentage points
+                change_display = f"{format_change(change)} {points}" if change is not None else ""
             else:
                 change_display = (
                     "" if change is None else f"{'+' if change > 0 else ''}{format_number(change)}"
@@ -248,7 +253,7 @@ class DashboardPage:
             tiles.append(
                 {
                     "key": key,
-                    "label": _(label),
+                    "label": str(label),
                     "value": value,
                     "display": fmt(value),
                     "n_display": format_number(summary.get(n_key)) if n_key else "",
@@ -300,6 +305,7 @@ class DashboardPage:
             row["url"] = self.office_url(office.code) if office else None
             row["path"] = office.unit.path if office else self.scope_unit.path
             row["unit_label"] = office.unit.name if office else ""
+            row["unit_id"] = office.unit_id if office else None
         return self._mark_targets(rows, lambda r: r["path"])
 
     @cached_property
@@ -307,7 +313,7 @@ class DashboardPage:
         """Return the offices attached to this unit itself (departments, service centre)."""
         if self.office is not None:
             return []
-        return self._office_rows(self.offices.filter(unit=self.unit))
+        return [r for r in self.office_rows if r.get("unit_id") == self.unit.pk]
 
     @cached_property
     def office_rows(self):
@@ -327,13 +333,15 @@ class DashboardPage:
 
     @cached_property
     def month_rows(self):
-        """Return the months of the period, going back to at least ``TREND_MONTHS`` months.
+        """Return the months of the period (a preset goes back ``TREND_MONTHS`` months).
 
         Costs one roll-up read per month (``stats_grouped(group_by="month")``).
         """
         end = self.flt.end
-        start = min(self.flt.start, _months_back(end, TREND_MONTHS))
-        rows = self._grouped("month", start=start.replace(day=1), end=end)
+        start = self.flt.start
+        if self.flt.preset != "custom":
+            start = min(start, _months_back(end, TREND_MONTHS))
+        rows = self._grouped("month", start=start, end=end)
         for row in rows:
             _augment(row)
             key = str(row.get("key") or "")
@@ -485,8 +493,15 @@ class DashboardPage:
             for t in self.tiles
         ]
 
+    # export name -> the table spec it uses, when it is not the same name
+    EXPORT_TABLES = {
+        "offices": "units",
+        "late_offices": "units",
+        "own_offices": "rank_satisfaction",
+    }
+
     def table_rows(self, name):
-        """Return the rows of table ``name`` if this page shows it, else None."""
+        """Return (Table, rows) of export ``name`` if this page shows it, else None."""
         providers = {
             "summary": self.summary_rows,
             "criteria": lambda: self.criterion_rows,
@@ -496,6 +511,10 @@ class DashboardPage:
             providers["units"] = lambda: self.unit_rows
             providers["offices"] = lambda: self.office_rows
             providers["late_offices"] = lambda: self.late_office_rows
+            providers["rank_satisfaction"] = lambda: self.child_rows
+            providers["rank_on_time"] = lambda: self.child_rows
+            providers["own_offices"] = lambda: self.own_office_rows
+            providers["timeliness"] = lambda: self.unit_rows
         if self.has_details:
             providers["late_dossiers"] = lambda: self.late_dossier_rows
             providers["follow_ups"] = lambda: self.follow_up_rows
@@ -506,15 +525,16 @@ class DashboardPage:
         if self.office is not None and self.procedure is None and self.may_see_officers:
             providers["officers"] = lambda: self.officer_rows
         provider = providers.get(name)
-        return None if provider is None else provider()
+        if provider is None:
+            return None
+        return TABLES[self.EXPORT_TABLES.get(name, name)], provider()
 
-    def _block(self, block_id, title, table_name, rows, figure=None, **kwargs):
-        csv_url, xlsx_url = self.export_urls(table_name)
-        table = TABLES["units"] if table_name == "late_offices" else TABLES[table_name]
+    def _block(self, block_id, title, export_name, rows, figure=None, **kwargs):
+        csv_url, xlsx_url = self.export_urls(export_name)
         return Block(
             id=block_id,
             title=title,
-            table=table,
+            table=TABLES[self.EXPORT_TABLES.get(export_name, export_name)],
             rows=rows,
             figure=charts.figure_json(figure) if figure is not None else None,
             csv_url=csv_url,
@@ -538,7 +558,7 @@ class DashboardPage:
                 self._block(
                     "rank-satisfaction",
                     _("Xếp hạng %(children)s theo tỷ lệ hài lòng") % {"children": child_name},
-                    "units",
+                    "rank_satisfaction",
                     children,
                     charts.rate_ranking(
                         [
@@ -556,7 +576,7 @@ class DashboardPage:
                 self._block(
                     "rank-on-time",
                     _("Xếp hạng %(children)s theo tỷ lệ đúng hạn") % {"children": child_name},
-                    "units",
+                    "rank_on_time",
                     children,
                     charts.rate_ranking(
                         [_rank_row(r, "on_time_rate", "on_time_ci", "on_time_n") for r in children],
@@ -576,7 +596,7 @@ class DashboardPage:
                     _("Sở, ban, ngành và Trung tâm Phục vụ hành chính công")
                     if self.unit.level == UnitLevel.PROVINCE
                     else _("Cơ quan trực thuộc %(unit)s") % {"unit": self.unit.name},
-                    "offices",
+                    "own_offices",
                     own,
                     charts.rate_ranking(
                         [
@@ -614,7 +634,7 @@ class DashboardPage:
                 self._block(
                     "timeliness",
                     _("Trước hạn, đúng hạn, trễ hạn theo đơn vị"),
-                    "units",
+                    "timeliness",
                     stack_rows,
                     charts.timeliness_stacked(stack_rows, title=""),
                     wide=True,

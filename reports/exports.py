@@ -65,6 +65,29 @@ class Table:
     title: str
     columns: tuple
 
+    def cells(self, rows):
+        """Return the rows as lists of ``(text, sort value, is number, link)`` for the HTML
+        table, computed in Python once rather than cell by cell in the template."""
+        numeric = [c.kind not in ("text", "date", "bool") for c in self.columns]
+        out = []
+        for row in rows:
+            url = row.get("url")
+            out.append(
+                (
+                    row,
+                    [
+                        (
+                            column.display(row),
+                            column.sort_value(row),
+                            is_number,
+                            url if column.link else None,
+                        )
+                        for column, is_number in zip(self.columns, numeric, strict=True)
+                    ],
+                )
+            )
+        return out
+
 
 def _figures(*extra):
     return (
@@ -97,6 +120,45 @@ TABLES = {
     t.name: t
     for t in (
         Table("units", "don-vi", _("Các đơn vị"), UNIT_COLUMNS),
+        Table(
+            "rank_satisfaction",
+            "xep-hang-hai-long",
+            _("Xếp hạng theo tỷ lệ hài lòng"),
+            (
+                Column("rank", _("Hạng"), "int"),
+                Column("label", _("Đơn vị"), link=True),
+                Column("satisfaction_rate", _("Tỷ lệ hài lòng"), "rate"),
+                Column("satisfaction_n", _("Số câu trả lời (n)"), "int"),
+                Column("satisfaction_ci", _("Khoảng tin cậy 95%"), "ci"),
+                Column("below_target_label", _("Dưới mục tiêu")),
+            ),
+        ),
+        Table(
+            "rank_on_time",
+            "xep-hang-dung-han",
+            _("Xếp hạng theo tỷ lệ đúng hạn"),
+            (
+                Column("label", _("Đơn vị"), link=True),
+                Column("on_time_rate", _("Tỷ lệ đúng hạn"), "rate"),
+                Column("on_time_n", _("Số hồ sơ tính tỷ lệ (n)"), "int"),
+                Column("on_time_ci", _("Khoảng tin cậy 95%"), "ci"),
+                Column("below_target_label", _("Dưới mục tiêu")),
+            ),
+        ),
+        Table(
+            "timeliness",
+            "dung-han",
+            _("Trước hạn, đúng hạn, trễ hạn"),
+            (
+                Column("label", _("Đơn vị"), link=True),
+                Column("finished", _("Hồ sơ đã giải quyết"), "int"),
+                Column("early", _("Trước hạn"), "int"),
+                Column("on_time", _("Đúng hạn"), "int"),
+                Column("late", _("Trễ hạn"), "int"),
+                Column("late_without_apology", _("Trễ hạn chưa xin lỗi"), "int"),
+                Column("on_time_rate", _("Tỷ lệ đúng hạn"), "rate"),
+            ),
+        ),
         Table("offices", "co-quan", _("Các cơ quan"), UNIT_COLUMNS),
         Table(
             "summary",

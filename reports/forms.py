@@ -213,7 +213,7 @@ class TargetForm(forms.Form):
         decimal_places=2,
         localize=True,
         error_messages={
-            "max_value": _("Mức tối thiểu không quá 100%."),
+            "max_value": _("Mức tối thiểu không quá 100%%."),
             "min_value": _("Mức tối thiểu không âm."),
         },
     )

@@ -128,6 +128,10 @@ def _rollup_counts(
     key = _group_key(group)
     out: dict = defaultdict(_empty_counts)
 
+    def norm(k):
+        # Detail rows store "no procedure" as 0; the raw rows say None.
+        return None if group == "procedure" and k == 0 else k
+
     def scoped(model, chan):
         qs = model.objects.filter(office_id__in=offices.values("pk"))
         if proc_ids is not None:
@@ -139,7 +143,9 @@ def _rollup_counts(
     def grouped(qs, **aggs):
         if key is None:
             return [{**qs.aggregate(**aggs), "_key": None}]
-        return [{**row, "_key": row[key]} for row in qs.order_by().values(key).annotate(**aggs)]
+        return [
+            {**row, "_key": norm(row[key])} for row in qs.order_by().values(key).annotate(**aggs)
+        ]
 
     # Dossiers: flows in [start, end], interval events up to end.
     model = rm.DossierDayDetail if detail else rm.DossierDay
@@ -189,7 +195,7 @@ def _rollup_counts(
     for row in qs.values(*fields).annotate(**ans_aggs):
         if not row["answers"]:
             continue  # only flagged answers at this level
-        levels = out[row[key] if key else None]["answers"].setdefault(row["question_id"], {})
+        levels = out[norm(row[key]) if key else None]["answers"].setdefault(row["question_id"], {})
         cur = levels.setdefault(row["level"], [0, 0, 0])
         for i, s in enumerate(suffix):
             cur[i] += row[s]

@@ -47,6 +47,8 @@ FAMILIES = ("dossier", "survey", "complaint")
 WATERMARK_OVERLAP = datetime.timedelta(minutes=2)
 ADVISORY_LOCK_KEY = 7660766  # any constant shared by every refresh
 INCREMENTAL = "incremental"
+# Above this many touched days in one family, refresh one range block instead.
+MAX_DAY_BLOCKS = 31
 
 
 class NextDay(Func):
@@ -514,10 +516,26 @@ def _touched_blocks(since: datetime.datetime) -> list[Block]:
     ):
         add("dossier", office_id, day)
 
-    return [
-        Block(start=day, end=day, offices=frozenset(offices), families=(family,))
-        for (family, day), offices in sorted(touched.items(), key=lambda kv: (kv[0][1], kv[0][0]))
-    ]
+    blocks = []
+    for family in FAMILIES:
+        days = {day: offices for (fam, day), offices in touched.items() if fam == family}
+        if len(days) > MAX_DAY_BLOCKS:
+            # Many scattered days (a bulk import): one range block over the union of
+            # offices is a superset, so still exact, and far fewer statements.
+            blocks.append(
+                Block(
+                    start=min(days),
+                    end=max(days),
+                    offices=frozenset().union(*days.values()),
+                    families=(family,),
+                )
+            )
+            continue
+        blocks.extend(
+            Block(start=day, end=day, offices=frozenset(offices), families=(family,))
+            for day, offices in sorted(days.items())
+        )
+    return blocks
 
 
 def _to_date(value):

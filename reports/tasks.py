@@ -32,3 +32,7 @@ def stats_refresh_range(start: str | None = None, end: str | None = None, full: 
         end=datetime.date.fromisoformat(end) if end else None,
         full=full,
     )
+
+
+# Alert and digest tasks live in their own module; import it so autodiscovery registers them.
+from reports import tasks_alerts  # noqa: E402, F401

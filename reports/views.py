@@ -56,7 +56,7 @@ def _unit_or_404(request, level, code):
             if index == len(sets) - 1:
                 raise
             continue
-        return unit, requested
+        return unit, (unit.unit_set if unit.unit_set != UnitSet.Y2025 else requested)
     raise Http404
 
 
@@ -149,11 +149,10 @@ def procedure_dashboard(request, office_code, procedure_code):
 
 
 def _export(request, page, fmt):
-    name = request.GET.get("table", "")
-    rows = page.table_rows(name)
-    if rows is None:
+    found = page.table_rows(request.GET.get("table", ""))
+    if found is None:
         raise Http404
-    table = TABLES["units"] if name == "late_offices" else TABLES[name]
+    table, rows = found
     return export_response(
         table=table,
         rows=rows,

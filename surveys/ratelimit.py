@@ -9,7 +9,8 @@ import re
 import time
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _RATE_RE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])\s*$")
@@ -40,6 +41,16 @@ def rate_limit_hit(*, scope: str, key: str, rate: str | None = None) -> bool:
     count, window = rate_parse(rate or rate_for(scope))
     bucket = int(time.time() // window)
     cache_key = f"rl:{scope}:{key}:{window}:{bucket}"
+    cache = caches["default"]
+    if isinstance(cache, RedisCache):
+        # One round trip instead of Django's EXISTS + INCR (+ SET for a new window).
+        full_key = cache.make_and_validate_key(cache_key)
+        client = cache._cache.get_client(full_key, write=True)
+        pipe = client.pipeline(transaction=False)
+        pipe.incr(full_key)
+        pipe.expire(full_key, window + 1, nx=True)
+        hits, _set = pipe.execute()
+        return hits > count
     try:
         hits = cache.incr(cache_key)
     except ValueError:

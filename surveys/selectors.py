@@ -8,8 +8,17 @@ OFFICE_SEARCH_LIMIT = 50
 
 
 def office_public_get(*, slug: str) -> Office | None:
-    """Return the active office with public ``slug`` (and its unit), or None."""
-    return Office.objects.select_related("unit").filter(slug=slug, active=True).first()
+    """Return the active office with public ``slug`` (and its unit), or None.
+
+    One query, or none while cached (``surveys.services.config_cached``).
+    """
+    from surveys.services import config_cached
+
+    return config_cached(
+        "office",
+        slug,
+        lambda: Office.objects.select_related("unit").filter(slug=slug, active=True).first(),
+    )
 
 
 def office_public_search(*, query: str = "", limit: int = OFFICE_SEARCH_LIMIT) -> list[Office]:

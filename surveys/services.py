@@ -11,8 +11,10 @@ store one row).
 import datetime
 import logging
 import re
+import time
 import uuid
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -81,12 +83,39 @@ def ip_hash(ip):
     return salted_hmac("surveys.response.ip", ip, algorithm="sha256").hexdigest()
 
 
+def config_cached(bucket: str, key, load):
+    """Return ``load()``, kept in this process for ``SURVEY_CONFIG_CACHE_SECONDS``.
+
+    For configuration read on every submission (office by slug, the office's
+    questionnaire): with the default 30 s in production an admin's change
+    reaches every process within 30 s; 0 (development, tests) disables it.
+    """
+    ttl = getattr(settings, "SURVEY_CONFIG_CACHE_SECONDS", 0)
+    if ttl <= 0:
+        return load()
+    now = time.monotonic()
+    entry = _config_cache.get((bucket, key))
+    if entry is not None and entry[0] > now:
+        return entry[1]
+    value = load()
+    _config_cache[(bucket, key)] = (now + ttl, value)
+    return value
+
+
+_config_cache = {}
+
+
 def questionnaire_for_office(*, office: Office) -> Questionnaire:
     """Return the current questionnaire ``office`` uses.
 
     An assignment on the office wins, then the one on the nearest unit up the
-    tree, then the default ``counter``. Two queries.
+    tree, then the default ``counter``. Two queries (none while cached, see
+    ``config_cached``).
     """
+    return config_cached("questionnaire", office.pk, lambda: _questionnaire_for_office(office))
+
+
+def _questionnaire_for_office(office):
     unit = office.unit
     prefixes = [unit.path[: i + 1] for i, ch in enumerate(unit.path) if ch == "/" and i > 0]
     assignments = QuestionnaireAssignment.objects.filter(
@@ -112,12 +141,14 @@ _frozen_questions = {}
 
 def questionnaire_questions(*, questionnaire: Questionnaire) -> list[Question]:
     """Return the questions of ``questionnaire`` in order (cached once it is frozen)."""
-    cached = _frozen_questions.get(questionnaire.pk)
+    # created_at with the id: an id reused after a rollback (tests) is another questionnaire.
+    key = (questionnaire.pk, questionnaire.created_at)
+    cached = _frozen_questions.get(key)
     if cached is not None:
         return cached
     questions = list(questionnaire.questions.select_related("criterion").order_by("order", "pk"))
     if questionnaire.frozen:
-        _frozen_questions[questionnaire.pk] = questions
+        _frozen_questions[key] = questions
     return questions
 
 
@@ -350,26 +381,31 @@ def response_submit(
     with code "already_rated". ``language`` is the one the citizen used. On
     commit, queues the integrity check and the follow-up hook.
     """
-    if client_id is not None:
-        existing = Response.objects.filter(client_id=client_id).first()
+    try:
+        response, cleaned = response_build(
+            office=office,
+            channel=channel,
+            answers=answers,
+            client_id=client_id,
+            questionnaire=questionnaire,
+            procedure=procedure,
+            dossier=dossier,
+            device=device,
+            officer=officer,
+            submitted_at=submitted_at,
+            duration_seconds=duration_seconds,
+            ip=ip,
+            language=language,
+            contact=contact,
+        )
+    except ResponseError:
+        # A replay is answered with what was stored, even if its answers no
+        # longer validate (a newer questionnaire version) or its dossier is
+        # now rated (by this very response).
+        existing = Response.objects.filter(client_id=client_id).first() if client_id else None
         if existing is not None:
             return existing, False
-    response, cleaned = response_build(
-        office=office,
-        channel=channel,
-        answers=answers,
-        client_id=client_id,
-        questionnaire=questionnaire,
-        procedure=procedure,
-        dossier=dossier,
-        device=device,
-        officer=officer,
-        submitted_at=submitted_at,
-        duration_seconds=duration_seconds,
-        ip=ip,
-        language=language,
-        contact=contact,
-    )
+        raise
     return response_save(response=response, answers=cleaned)
 
 

@@ -15,6 +15,12 @@ _skipped = []
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Hash test passwords with a cheap hasher; PBKDF2 dominates user-heavy tests."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _eager_celery(settings):
     """Run Celery tasks inline in tests unless a test opts out."""
     settings.CELERY_TASK_ALWAYS_EAGER = True

@@ -13,10 +13,20 @@ import datetime as dt
 import random
 from pathlib import Path
 
-HEADERS = (
-    "code,office,procedure,channel,status,received_at,due_at,finished_at,returned_at,"
-    "supplement_days,supplement_requests,apology_issued_at"
-).split(",")
+HEADERS = [
+    "code",
+    "office",
+    "procedure",
+    "channel",
+    "status",
+    "received_at",
+    "due_at",
+    "finished_at",
+    "returned_at",
+    "supplement_days",
+    "supplement_requests",
+    "apology_issued_at",
+]
 OFFICES = 100
 PROCEDURES = 200
 

@@ -53,30 +53,45 @@ def main():
     field, _ = Field.objects.get_or_create(name="Bench field", defaults={"code": "bench-field"})
     Office.objects.bulk_create(
         [
-            Office(code=f"BENCH-O{i:03d}", name=f"Bench office {i}", kind="other", unit=unit,
-                   slug=f"bench-o{i:03d}")  # fmt: skip
+            Office(
+                code=f"BENCH-O{i:03d}",
+                name=f"Bench office {i}",
+                kind="other",
+                unit=unit,
+                slug=f"bench-o{i:03d}",
+            )
             for i in range(OFFICES)
         ],
         ignore_conflicts=True,
     )
     Procedure.objects.bulk_create(
         [
-            Procedure(code=f"BENCH-P{i:03d}", name=f"Bench procedure {i}", field=field,
-                      level="province", legal_days=5)  # fmt: skip
+            Procedure(
+                code=f"BENCH-P{i:03d}",
+                name=f"Bench procedure {i}",
+                field=field,
+                level="province",
+                legal_days=5,
+            )
             for i in range(PROCEDURES)
         ],
         ignore_conflicts=True,
     )
     if not csv_path.exists():
         subprocess.run(
-            [sys.executable, str(ROOT / "bench/dossiers/generate.py"), "--rows", str(args.rows),
-             "--out", str(csv_path)],
+            [
+                sys.executable,
+                str(ROOT / "bench/dossiers/generate.py"),
+                "--rows",
+                str(args.rows),
+                "--out",
+                str(csv_path),
+            ],
             check=True,
-        )  # fmt: skip
+        )
     table = Dossier._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(f"TRUNCATE {table} CASCADE")
-        cursor.execute("VACUUM ANALYZE " + table) if False else None
 
     def timed(label, fn):
         started = time.perf_counter()
@@ -87,14 +102,15 @@ def main():
 
     t_import = timed("import (empty table)", lambda: call_command("import_dossiers", str(csv_path)))
     count = Dossier.objects.count()
-    t_again = timed("import again (unchanged)", lambda: call_command("import_dossiers", str(csv_path)))
+    t_again = timed(
+        "import again (unchanged)", lambda: call_command("import_dossiers", str(csv_path))
+    )
 
     with connection.cursor() as cursor:
         dump = io.BytesIO()
         cursor.copy_expert(f"COPY {table} TO STDOUT", dump)
         cursor.execute("DROP TABLE IF EXISTS bench_copy")
         cursor.execute(f"CREATE TABLE bench_copy (LIKE {table} INCLUDING ALL)")
-        connection.commit() if not connection.get_autocommit() else None
 
         def copy():
             dump.seek(0)
@@ -104,10 +120,12 @@ def main():
         cursor.execute("DROP TABLE bench_copy")
 
     print()
-    print(f"| rows | import | import again (unchanged) | COPY | import ÷ COPY |")
+    print("| rows | import | import again (unchanged) | COPY | import ÷ COPY |")
     print("|---:|---:|---:|---:|---:|")
-    print(f"| {count:,} | {t_import:.1f} s | {t_again:.1f} s | {t_copy:.1f} s | "
-          f"{t_import / t_copy:.1f}× |")  # fmt: skip
+    print(
+        f"| {count:,} | {t_import:.1f} s | {t_again:.1f} s | {t_copy:.1f} s | "
+        f"{t_import / t_copy:.1f}× |"
+    )
 
 
 if __name__ == "__main__":

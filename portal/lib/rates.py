@@ -32,7 +32,9 @@ def wilson_interval(successes: float, n: float, z: float = Z_95) -> tuple[float,
     denom = 1 + z2 / n
     centre = (p + z2 / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
+    lo = 0.0 if successes == 0 else max(0.0, centre - half)
+    hi = 1.0 if successes == n else min(1.0, centre + half)
+    return lo, hi
 
 
 def rate_to_points(rate: float | None, *, threshold: float, max_points: float) -> float | None:

@@ -7,8 +7,10 @@ which forbids skips, fails).
 
 import os
 import shutil
+from importlib import import_module
 
 import pytest
+from django.apps import apps
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -64,3 +66,13 @@ def tablet_context(browser, live_server):
     context.set_default_timeout(10_000)
     yield context
     context.close()
+
+
+@pytest.fixture(autouse=True)
+def _questionnaires(transactional_db):
+    """Load the ready questionnaires (counter, SIPAS) again for this test.
+
+    A transactional test empties every table when it ends, including the rows
+    the data migration wrote; the migration's loader only adds what is missing.
+    """
+    import_module("surveys.migrations.0002_questionnaires_sipas_counter").load(apps, None)

@@ -7,7 +7,7 @@ from surveys.kiosk_auth import kiosk_register, kiosk_revoke
 from surveys.models import KioskDevice, Response
 from tests.factories import OfficeFactory, ProcedureFactory
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture

@@ -184,3 +184,24 @@ class TestAdminScope:
         response = client.get(reverse("admin:auth_user_change", args=[target.pk]))
         assert response.status_code == 200
         assert "profile-0-role" in response.content.decode()
+
+
+class TestAdminPages:
+    @pytest.mark.parametrize(
+        "model",
+        [
+            "administrativeunit",
+            "communechange",
+            "office",
+            "field",
+            "procedure",
+            "officer",
+            "profile",
+            "holiday",
+            "dossier",
+        ],
+    )
+    def test_every_offices_changelist_opens_for_a_superuser(self, client, tree, model):
+        client.force_login(make_user(Role.ADMIN))
+        response = client.get(reverse(f"admin:offices_{model}_changelist"), {"q": "4"})
+        assert response.status_code == 200

@@ -30,12 +30,25 @@ def office():
 @pytest.fixture
 def dossiers(office):
     received = local_dt(2025, 3, 3)
-    late = DossierFactory(code="LATE", office=office, received_at=received,
-                          due_at=local_dt(2025, 3, 10), finished_at=local_dt(2025, 3, 12), status=10)  # fmt: skip
-    overdue = DossierFactory(code="OVERDUE", office=office, received_at=received,
-                             due_at=local_dt(2025, 3, 14), status=4)  # fmt: skip
-    on_time = DossierFactory(code="OK", office=office, received_at=received,
-                             due_at=local_dt(2025, 3, 10), finished_at=local_dt(2025, 3, 10), status=10)  # fmt: skip
+    late = DossierFactory(
+        code="LATE",
+        office=office,
+        received_at=received,
+        due_at=local_dt(2025, 3, 10),
+        finished_at=local_dt(2025, 3, 12),
+        status=10,
+    )
+    overdue = DossierFactory(
+        code="OVERDUE", office=office, received_at=received, due_at=local_dt(2025, 3, 14), status=4
+    )
+    on_time = DossierFactory(
+        code="OK",
+        office=office,
+        received_at=received,
+        due_at=local_dt(2025, 3, 10),
+        finished_at=local_dt(2025, 3, 10),
+        status=10,
+    )
     return late, overdue, on_time
 
 
@@ -74,23 +87,34 @@ class TestApologyLetter:
         client.force_login(make_user(Role.OFFICE_STAFF, office=office))
         response = client.post(
             letter_url(office, "LATE"),
-            {"reason": "Chờ ý kiến cơ quan thuế", "new_due_on": "2025-03-25", "issued_on": "2025-03-20"},
+            {
+                "reason": "Chờ ý kiến cơ quan thuế",
+                "new_due_on": "2025-03-25",
+                "issued_on": "2025-03-20",
+            },
         )
         assert response.status_code == 302
         d = Dossier.objects.get(code="LATE")
-        assert (d.apology_issued_at, d.apology_new_due_at) == (dt.date(2025, 3, 20), dt.date(2025, 3, 25))
+        assert (d.apology_issued_at, d.apology_new_due_at) == (
+            dt.date(2025, 3, 20),
+            dt.date(2025, 3, 25),
+        )
         html = client.get(letter_url(office, "LATE")).content.decode()
         assert "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ" in html
         assert "Chờ ý kiến cơ quan thuế" in html and "25/03/2025" in html
         assert "size: A4" in html
-        assert dossiers_late_without_apology_count(
-            dossiers=Dossier.objects.filter(office=office), as_of=dt.date(2025, 3, 20)
-        ) == 1
+        assert (
+            dossiers_late_without_apology_count(
+                dossiers=Dossier.objects.filter(office=office), as_of=dt.date(2025, 3, 20)
+            )
+            == 1
+        )
 
     def test_officials_cannot_mark_it_issued(self, client, office, dossiers):
         client.force_login(make_user(Role.OFFICIAL, unit=office.unit))
         response = client.post(
-            letter_url(office, "LATE"), {"reason": "x", "new_due_on": "2025-03-25", "issued_on": "2025-03-20"}
+            letter_url(office, "LATE"),
+            {"reason": "x", "new_due_on": "2025-03-25", "issued_on": "2025-03-20"},
         )
         assert response.status_code == 403
         assert Dossier.objects.get(code="LATE").apology_issued_at is None
@@ -98,7 +122,8 @@ class TestApologyLetter:
     def test_a_new_date_before_the_letter_is_refused(self, client, office, dossiers):
         client.force_login(make_user(Role.OFFICE_STAFF, office=office))
         response = client.post(
-            letter_url(office, "LATE"), {"reason": "x", "new_due_on": "2025-03-19", "issued_on": "2025-03-20"}
+            letter_url(office, "LATE"),
+            {"reason": "x", "new_due_on": "2025-03-19", "issued_on": "2025-03-20"},
         )
         assert response.status_code == 200
         assert response.context["form"].errors["new_due_on"]
@@ -112,6 +137,7 @@ class TestApologyIssueService:
 
     def test_an_open_overdue_dossier_can_get_one(self, dossiers):
         _late, overdue, _ok = dossiers
-        d = dossier_apology_issue(dossier=overdue, reason="Thiếu hồ sơ địa chính",
-                                  new_due_on=dt.date(2025, 3, 28))  # fmt: skip
+        d = dossier_apology_issue(
+            dossier=overdue, reason="Thiếu hồ sơ địa chính", new_due_on=dt.date(2025, 3, 28)
+        )
         assert d.apology_issued_at == dt.date(2025, 3, 20)

@@ -65,27 +65,48 @@ def _today(time_machine):
 def snapshot():
     return list(
         Dossier.objects.order_by("code").values_list(
-            "code", "status", "received_at", "due_at", "finished_at", "returned_at",
-            "outcome", "updated_at",
+            "code",
+            "status",
+            "received_at",
+            "due_at",
+            "finished_at",
+            "returned_at",
+            "outcome",
+            "updated_at",
         )
-    )  # fmt: skip
+    )
 
 
 class TestFileFormats:
     def test_it_imports_a_csv_with_a_bom(self, setup_refs, tmp_path):
-        path = write_csv(tmp_path / "a.csv", [row("HS-1"), row("HS-2", status="4",
-                         finished_at="", returned_at="")], bom=True)  # fmt: skip
+        path = write_csv(
+            tmp_path / "a.csv",
+            [row("HS-1"), row("HS-2", status="4", finished_at="", returned_at="")],
+            bom=True,
+        )
         report = dossiers_import(source=path)
         assert (report.written, report.created, report.updated) == (True, 2, 0)
         d = Dossier.objects.get(code="HS-1")
         # "2025-03-03 08:30" is local time.
         assert d.received_at == dt.datetime(2025, 3, 3, 8, 30, tzinfo=TZ)
-        assert (d.due_on, d.finished_on, d.outcome) == (dt.date(2025, 3, 10), dt.date(2025, 3, 7), "early")
+        assert (d.due_on, d.finished_on, d.outcome) == (
+            dt.date(2025, 3, 10),
+            dt.date(2025, 3, 7),
+            "early",
+        )
 
     def test_it_reads_day_first_dates_and_iso_offsets(self, setup_refs, tmp_path):
-        path = write_csv(tmp_path / "a.csv", [row(received_at="03/03/2025 08:30",
-                         due_at="10/03/2025", finished_at="2025-03-10T17:30:00+00:00",
-                         returned_at="")])  # fmt: skip
+        path = write_csv(
+            tmp_path / "a.csv",
+            [
+                row(
+                    received_at="03/03/2025 08:30",
+                    due_at="10/03/2025",
+                    finished_at="2025-03-10T17:30:00+00:00",
+                    returned_at="",
+                )
+            ],
+        )
         dossiers_import(source=path)
         d = Dossier.objects.get()
         assert d.received_at == dt.datetime(2025, 3, 3, 8, 30, tzinfo=TZ)
@@ -95,11 +116,33 @@ class TestFileFormats:
     def test_it_imports_xlsx_with_vietnamese_headers(self, setup_refs, tmp_path):
         wb = Workbook()
         ws = wb.active
-        ws.append(["Mã hồ sơ", "Mã cơ quan", "Mã thủ tục", "Kênh nộp", "Trạng thái",
-                   "Ngày tiếp nhận", "Ngày hẹn trả", "Ngày có kết quả", "Ma can bo"])  # fmt: skip
+        ws.append(
+            [
+                "Mã hồ sơ",
+                "Mã cơ quan",
+                "Mã thủ tục",
+                "Kênh nộp",
+                "Trạng thái",
+                "Ngày tiếp nhận",
+                "Ngày hẹn trả",
+                "Ngày có kết quả",
+                "Ma can bo",
+            ]
+        )
         OfficerFactory(code="CB1", office=Office.objects.get(code="OF1"))
-        ws.append(["HS-X", "OF1", "1.000001", "Trực tuyến", 9, dt.datetime(2025, 3, 3, 8),
-                   dt.datetime(2025, 3, 10), dt.datetime(2025, 3, 10, 16), "CB1"])  # fmt: skip
+        ws.append(
+            [
+                "HS-X",
+                "OF1",
+                "1.000001",
+                "Trực tuyến",
+                9,
+                dt.datetime(2025, 3, 3, 8),
+                dt.datetime(2025, 3, 10),
+                dt.datetime(2025, 3, 10, 16),
+                "CB1",
+            ]
+        )
         wb.save(tmp_path / "a.xlsx")
         report = dossiers_import(source=tmp_path / "a.xlsx")
         assert report.created == 1, report.error_lines()
@@ -120,7 +163,9 @@ class TestUpsert:
     def test_a_newer_export_updates_status_and_dates(self, setup_refs, tmp_path):
         open_row = row("HS-1", status="4", finished_at="", returned_at="")
         dossiers_import(source=write_csv(tmp_path / "a.csv", [open_row, row("HS-2")]))
-        newer = row("HS-1", status="10", finished_at="2025-03-12 10:00", returned_at="2025-03-12 11:00")
+        newer = row(
+            "HS-1", status="10", finished_at="2025-03-12 10:00", returned_at="2025-03-12 11:00"
+        )
         report = dossiers_import(source=write_csv(tmp_path / "b.csv", [newer, row("HS-2")]))
         assert (report.created, report.updated, report.unchanged) == (0, 1, 1)
         d = Dossier.objects.get(code="HS-1")
@@ -141,22 +186,57 @@ class TestUpsert:
         assert not Dossier.objects.exists()
 
 
+@pytest.mark.parametrize("stream", [False, True], ids=["checked-first", "streaming"])
 class TestAllOrNothing:
-    def test_one_bad_row_in_ten_thousand_writes_nothing_and_names_it(self, setup_refs, tmp_path):
+    """Both write strategies (streaming only differs on PostgreSQL) give the same result."""
+
+    def test_one_bad_row_in_ten_thousand_writes_nothing_and_names_it(
+        self, setup_refs, tmp_path, stream
+    ):
         rows = [row(f"HS-{i:05d}") for i in range(10_000)]
         rows[6_999]["due_at"] = "31/02/2025"
         path = write_csv(tmp_path / "big.csv", rows)
-        report = dossiers_import(source=path)
-        assert not report.written
+        report = dossiers_import(source=path, stream=stream)
+        assert not report.written and report.rejected
+        assert (report.created, report.updated) == (0, 0)
         assert not Dossier.objects.exists()
         assert [(e.row, e.column) for e in report.errors] == [(7_001, "due_at")]  # header is row 1
         assert "31/02/2025" in report.error_lines()[0]
 
-    def test_skip_invalid_writes_the_valid_rows(self, setup_refs, tmp_path):
+    def test_a_bad_row_after_the_first_batch_still_writes_nothing(
+        self, setup_refs, tmp_path, stream
+    ):
+        rows = [row(f"HS-{i:06d}") for i in range(60_001)]
+        rows[60_000]["code"] = rows[3]["code"]  # repeated code, in the second batch of 50,000
+        report = dossiers_import(source=write_csv(tmp_path / "big.csv", rows), stream=stream)
+        assert [(e.row, e.column) for e in report.errors] == [(60_002, "code")]
+        assert not Dossier.objects.exists()
+
+    def test_skip_invalid_writes_the_valid_rows(self, setup_refs, tmp_path, stream):
         rows = [row("HS-1"), row("HS-2", office="NOPE"), row("HS-3")]
-        report = dossiers_import(source=write_csv(tmp_path / "a.csv", rows), skip_invalid=True)
+        report = dossiers_import(
+            source=write_csv(tmp_path / "a.csv", rows), skip_invalid=True, stream=stream
+        )
         assert (report.created, report.skipped, report.written) == (2, 1, True)
         assert set(Dossier.objects.values_list("code", flat=True)) == {"HS-1", "HS-3"}
+
+    def test_reimporting_and_updating_count_the_same(self, setup_refs, tmp_path, stream):
+        path = write_csv(tmp_path / "a.csv", [row("HS-1"), row("HS-2")])
+        dossiers_import(source=path, stream=stream)
+        before = snapshot()
+        report = dossiers_import(source=path, stream=stream)
+        assert (report.created, report.updated, report.unchanged) == (0, 0, 2)
+        assert snapshot() == before
+        newer = write_csv(tmp_path / "b.csv", [row("HS-1", status="9"), row("HS-3")])
+        report = dossiers_import(source=newer, stream=stream)
+        assert (report.created, report.updated, report.unchanged) == (1, 1, 0)
+
+    def test_dry_run_writes_nothing(self, setup_refs, tmp_path, stream):
+        report = dossiers_import(
+            source=write_csv(tmp_path / "a.csv", [row()]), dry_run=True, stream=stream
+        )
+        assert (report.created, report.written) == (1, False)
+        assert not Dossier.objects.exists()
 
 
 class TestValidation:
@@ -171,14 +251,27 @@ class TestValidation:
             ({"received_at": ""}, "received_at", "trống"),
             ({"received_at": "2025-13-01"}, "received_at", "2025-13-01"),
             ({"due_at": "2025-03-01"}, "due_at", "trước ngày tiếp nhận"),
-            ({"finished_at": "2025-03-01", "returned_at": ""}, "finished_at", "trước ngày tiếp nhận"),
+            (
+                {"finished_at": "2025-03-01", "returned_at": ""},
+                "finished_at",
+                "trước ngày tiếp nhận",
+            ),
             ({"status": "4"}, "finished_at", "đang giải quyết"),
             ({"finished_at": "", "returned_at": ""}, "finished_at", "cần ngày có kết quả"),
             ({"returned_at": "2025-03-06"}, "returned_at", "trước ngày có kết quả"),
             ({"supplement_days": "3"}, "supplement_days", "số lần yêu cầu bổ sung là 0"),
             ({"supplement_days": "-1", "supplement_requests": "1"}, "supplement_days", "-1"),
-            ({"received_at": "2025-07-01", "due_at": "2025-07-05", "finished_at": "",
-              "returned_at": "", "status": "2"}, "received_at", "tương lai"),  # fmt: skip
+            (
+                {
+                    "received_at": "2025-07-01",
+                    "due_at": "2025-07-05",
+                    "finished_at": "",
+                    "returned_at": "",
+                    "status": "2",
+                },
+                "received_at",
+                "tương lai",
+            ),
             ({"code": "x" * 65}, "code", "65"),
         ],
     )
@@ -189,7 +282,9 @@ class TestValidation:
         assert "/ Row 2" in report.error_lines()[0]  # both languages
 
     def test_a_code_repeated_in_the_file_is_invalid(self, setup_refs, tmp_path):
-        report = dossiers_import(source=write_csv(tmp_path / "a.csv", [row("A"), row("B"), row("A")]))
+        report = dossiers_import(
+            source=write_csv(tmp_path / "a.csv", [row("A"), row("B"), row("A")])
+        )
         assert [(e.row, e.column) for e in report.errors] == [(4, "code")]
         assert "dòng 2" in report.error_lines()[0]
 
@@ -236,9 +331,10 @@ class TestCommand:
 
 
 aware = st.datetimes(
-    min_value=dt.datetime(2020, 1, 1), max_value=dt.datetime(2030, 1, 1),
+    min_value=dt.datetime(2020, 1, 1),
+    max_value=dt.datetime(2030, 1, 1),
     timezones=st.sampled_from([TZ, dt.UTC, dt.timezone(dt.timedelta(hours=-5))]),
-)  # fmt: skip
+)
 
 
 class TestDerive:
@@ -252,14 +348,35 @@ class TestDerive:
         status=st.integers(1, 10),
     )
     def test_it_agrees_with_the_model(self, received, due, finished, days, requests, status):
-        fast = DossierRow(1, "c", 1, 1, "direct", status, received, due, finished, None, days,
-                          requests, None, None)  # fmt: skip
+        fast = DossierRow(
+            1,
+            "c",
+            1,
+            1,
+            "direct",
+            status,
+            received,
+            due,
+            finished,
+            None,
+            days,
+            requests,
+            None,
+            None,
+        )
         derive(fast, TZ)
-        model = Dossier(received_at=received, due_at=due, finished_at=finished, status=status,
-                        supplement_days=days, supplement_requests=requests)  # fmt: skip
+        model = Dossier(
+            received_at=received,
+            due_at=due,
+            finished_at=finished,
+            status=status,
+            supplement_days=days,
+            supplement_requests=requests,
+        )
         model.refresh_derived()
         assert (fast.received_on, fast.due_on, fast.finished_on, fast.outcome) == (
-            model.received_on, model.due_on, model.finished_on, model.outcome,
-        )  # fmt: skip
-
-
+            model.received_on,
+            model.due_on,
+            model.finished_on,
+            model.outcome,
+        )

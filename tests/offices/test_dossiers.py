@@ -43,7 +43,9 @@ def line(code, office="MINE"):
 def upload(client, django_capture_on_commit_callbacks, file, **extra):
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("offices-dossier-import"), {"file": file, **extra})
-    assert response.status_code == 302, getattr(response, "context", None) and response.context["form"].errors
+    assert response.status_code == 302, (
+        getattr(response, "context", None) and response.context["form"].errors
+    )
     return DossierImportJob.objects.latest("pk")
 
 
@@ -82,8 +84,12 @@ class TestUploadPage:
     ):
         mine, _ = offices
         client.force_login(make_user(Role.OFFICE_STAFF, office=mine))
-        job = upload(client, django_capture_on_commit_callbacks,
-                     csv_file(line("A"), line("B", "THEIRS")), skip_invalid="on")  # fmt: skip
+        job = upload(
+            client,
+            django_capture_on_commit_callbacks,
+            csv_file(line("A"), line("B", "THEIRS")),
+            skip_invalid="on",
+        )
         job.refresh_from_db()
         assert (job.status, job.created_count, job.invalid_count) == ("done", 1, 1)
 
@@ -92,16 +98,22 @@ class TestUploadPage:
         user = make_user(Role.OFFICE_STAFF, office=mine)
         client.force_login(user)
         job = DossierImportJob.objects.create(
-            created_by=user, office=mine, file=csv_file(line("A")), original_name="x.csv",
-            total=10, done=4,
-        )  # fmt: skip
+            created_by=user,
+            office=mine,
+            file=csv_file(line("A")),
+            original_name="x.csv",
+            total=10,
+            done=4,
+        )
         html = client.get(reverse("offices-dossier-import-job", args=[job.pk])).content.decode()
         assert 'hx-trigger="every 1s"' in html and 'aria-valuenow="40"' in html
         assert "vendor/htmx/htmx.min.js" in html
 
     def test_running_a_job_twice_does_nothing_the_second_time(self, offices):
         mine, _ = offices
-        job = DossierImportJob.objects.create(office=mine, file=csv_file(line("A")), original_name="x.csv")
+        job = DossierImportJob.objects.create(
+            office=mine, file=csv_file(line("A")), original_name="x.csv"
+        )
         assert dossier_import_job_run(job_id=job.pk) is not None
         assert dossier_import_job_run(job_id=job.pk) is None
         assert Dossier.objects.count() == 1
@@ -142,3 +154,38 @@ class TestTemplates:
         wb = load_workbook(io.BytesIO(response.content))
         assert [c.value for c in wb.worksheets[0][1]] == list(COLUMN_ORDER)
         assert wb.worksheets[1].max_row == len(COLUMN_ORDER) + 1
+
+
+class TestDemoDossiers:
+    def test_it_is_deterministic_realistic_and_safe_to_rerun(self):
+        from offices.demo_dossiers import demo_dossiers_seed
+        from offices.models import OfficeKind
+        from offices.selectors import dossier_on_time_simple
+
+        centre = OfficeFactory(code="TTHCC", kind=OfficeKind.SERVICE_CENTRE)
+        commune = OfficeFactory(code="XA01", kind=OfficeKind.COMMUNE_ONE_STOP)
+        ProcedureFactory(level="province", legal_days=5)
+        ProcedureFactory(level="commune", legal_days=3)
+        today = dt.date(2025, 6, 2)
+        n = demo_dossiers_seed(offices=[centre, commune], seed=7, today=today, months=2)
+        first = list(Dossier.objects.order_by("code").values_list("code", "status", "finished_at"))
+        again = demo_dossiers_seed(offices=[centre, commune], seed=7, today=today, months=2)
+        assert n == again == len(first) == Dossier.objects.count()
+        assert first == list(
+            Dossier.objects.order_by("code").values_list("code", "status", "finished_at")
+        )
+        # ~43 working days: the centre hundreds a day, the commune a handful.
+        per_day_centre = Dossier.objects.filter(office=centre).count() / 43
+        per_day_commune = Dossier.objects.filter(office=commune).count() / 43
+        assert 180 <= per_day_centre <= 280 and 1 <= per_day_commune <= 7
+        rate = dossier_on_time_simple(
+            dossiers=Dossier.objects.all(), start=dt.date(2025, 4, 1), end=dt.date(2025, 6, 1)
+        )
+        assert 0.9 < rate["rate"] < 0.995
+        late = Dossier.objects.filter(outcome="late")
+        assert late.filter(apology_issued_at__isnull=False).count() > late.count() / 2
+        assert set(Dossier.objects.values_list("channel", flat=True)) == {
+            "direct",
+            "online",
+            "postal",
+        }

@@ -49,23 +49,41 @@ def make(office, procedure, code, *, received, due, finished=None, status=None, 
 
 class TestDossierTimeliness:
     def test_it_calls_a_dossier_finished_before_the_promised_day_early(self, office, procedure):
-        d = make(office, procedure, "A", received=local_dt(2025, 3, 3), due=local_dt(2025, 3, 10),
-                 finished=local_dt(2025, 3, 9, 16))  # fmt: skip
+        d = make(
+            office,
+            procedure,
+            "A",
+            received=local_dt(2025, 3, 3),
+            due=local_dt(2025, 3, 10),
+            finished=local_dt(2025, 3, 9, 16),
+        )
         assert d.timeliness(D(2025, 3, 31)) == "early"
 
     def test_it_calls_one_finished_at_2359_local_on_the_promised_day_on_time(
         self, office, procedure
     ):
-        d = make(office, procedure, "B", received=local_dt(2025, 3, 3), due=local_dt(2025, 3, 10),
-                 finished=utc(2025, 3, 10, 16, 59))  # 23:59 in Hanoi  # fmt: skip
+        d = make(
+            office,
+            procedure,
+            "B",
+            received=local_dt(2025, 3, 3),
+            due=local_dt(2025, 3, 10),
+            finished=utc(2025, 3, 10, 16, 59),
+        )  # 23:59 in Hanoi
         assert d.finished_on == D(2025, 3, 10)
         assert d.timeliness(D(2025, 3, 31)) == "on_time"
 
     def test_it_calls_one_finished_at_local_midnight_after_the_promised_day_late(
         self, office, procedure
     ):
-        d = make(office, procedure, "C", received=local_dt(2025, 3, 3), due=local_dt(2025, 3, 10),
-                 finished=utc(2025, 3, 10, 17, 0))  # 00:00 on 11/3 in Hanoi  # fmt: skip
+        d = make(
+            office,
+            procedure,
+            "C",
+            received=local_dt(2025, 3, 3),
+            due=local_dt(2025, 3, 10),
+            finished=utc(2025, 3, 10, 17, 0),
+        )  # 00:00 on 11/3 in Hanoi
         assert d.finished_on == D(2025, 3, 11)
         assert d.timeliness(D(2025, 3, 31)) == "late"
 
@@ -73,40 +91,65 @@ class TestDossierTimeliness:
         self, office, procedure
     ):
         # Due 10/3, 3 days waiting for papers → effective due 13/3; finished 12/3 → early.
-        d = make(office, procedure, "D", received=local_dt(2025, 3, 3), due=local_dt(2025, 3, 10),
-                 finished=local_dt(2025, 3, 12), supplement_days=3, supplement_requests=1)  # fmt: skip
+        d = make(
+            office,
+            procedure,
+            "D",
+            received=local_dt(2025, 3, 3),
+            due=local_dt(2025, 3, 10),
+            finished=local_dt(2025, 3, 12),
+            supplement_days=3,
+            supplement_requests=1,
+        )
         assert d.due_on == D(2025, 3, 13)
         assert d.timeliness(D(2025, 3, 31)) == "early"
 
     def test_more_than_one_request_for_papers_makes_it_late_whatever_the_dates(
         self, office, procedure
     ):
-        d = make(office, procedure, "E", received=local_dt(2025, 3, 3), due=local_dt(2025, 3, 10),
-                 finished=local_dt(2025, 3, 5), supplement_requests=2)  # fmt: skip
+        d = make(
+            office,
+            procedure,
+            "E",
+            received=local_dt(2025, 3, 3),
+            due=local_dt(2025, 3, 10),
+            finished=local_dt(2025, 3, 5),
+            supplement_requests=2,
+        )
         assert d.timeliness(D(2025, 3, 31)) == "late"
 
     def test_an_open_dossier_is_within_overdue_or_due_soon(self, office, procedure):
         Holiday.objects.create(date=D(2025, 3, 7), name="test holiday")
         thursday = D(2025, 3, 6)
-        # Working days after Thu 6/3 (Fri 7/3 is a holiday): Mon 10/3 = 1, Tue 11/3 = 2, Wed 12/3 = 3.
-        soon = make(office, procedure, "F", received=local_dt(2025, 3, 3), due=local_dt(2025, 3, 11))
-        later = make(office, procedure, "G", received=local_dt(2025, 3, 3), due=local_dt(2025, 3, 12))
-        today = make(office, procedure, "H", received=local_dt(2025, 3, 3), due=local_dt(2025, 3, 6))
+        # Working days after Thu 6/3 (Fri 7/3 a holiday): Mon 10/3 = 1, Tue 11/3 = 2, Wed 12/3 = 3.
+        soon = make(
+            office, procedure, "F", received=local_dt(2025, 3, 3), due=local_dt(2025, 3, 11)
+        )
+        later = make(
+            office, procedure, "G", received=local_dt(2025, 3, 3), due=local_dt(2025, 3, 12)
+        )
+        today = make(
+            office, procedure, "H", received=local_dt(2025, 3, 3), due=local_dt(2025, 3, 6)
+        )
         past = make(office, procedure, "I", received=local_dt(2025, 3, 3), due=local_dt(2025, 3, 5))
         assert soon.timeliness(thursday) == "due_soon"
         assert later.timeliness(thursday) == "within"
         assert today.timeliness(thursday) == "due_soon"
         assert past.timeliness(thursday) == "overdue"
 
-    def test_without_the_holiday_tuesday_would_be_three_working_days_away(
-        self, office, procedure
-    ):
+    def test_without_the_holiday_tuesday_would_be_three_working_days_away(self, office, procedure):
         d = make(office, procedure, "J", received=local_dt(2025, 3, 3), due=local_dt(2025, 3, 11))
         assert d.timeliness(D(2025, 3, 6)) == "within"
 
     def test_a_dossier_finished_after_as_of_is_judged_open(self, office, procedure):
-        d = make(office, procedure, "K", received=local_dt(2025, 3, 3), due=local_dt(2025, 3, 10),
-                 finished=local_dt(2025, 3, 20))  # fmt: skip
+        d = make(
+            office,
+            procedure,
+            "K",
+            received=local_dt(2025, 3, 3),
+            due=local_dt(2025, 3, 10),
+            finished=local_dt(2025, 3, 20),
+        )
         assert d.timeliness(D(2025, 3, 12)) == "overdue"
         assert d.timeliness(D(2025, 3, 20)) == "late"
 
@@ -114,10 +157,18 @@ class TestDossierTimeliness:
         self, office, procedure
     ):
         for n, status in enumerate((3, 7, 8)):
-            d = make(office, procedure, f"X{n}", received=local_dt(2025, 3, 3),
-                     due=local_dt(2025, 3, 5), status=status)  # fmt: skip
+            d = make(
+                office,
+                procedure,
+                f"X{n}",
+                received=local_dt(2025, 3, 3),
+                due=local_dt(2025, 3, 5),
+                status=status,
+            )
             assert d.timeliness(D(2025, 3, 31)) == ""
-        future = make(office, procedure, "Y", received=local_dt(2025, 4, 1), due=local_dt(2025, 4, 5))
+        future = make(
+            office, procedure, "Y", received=local_dt(2025, 4, 1), due=local_dt(2025, 4, 5)
+        )
         assert future.timeliness(D(2025, 3, 31)) == ""
 
 
@@ -129,10 +180,21 @@ def march(office, procedure):
     m("A", received=r, due=local_dt(2025, 3, 10), finished=local_dt(2025, 3, 5))  # early
     m("B", received=r, due=local_dt(2025, 3, 10), finished=local_dt(2025, 3, 10, 23, 59))  # on time
     m("C", received=r, due=local_dt(2025, 3, 10), finished=local_dt(2025, 3, 12))  # late
-    m("D", received=r, due=local_dt(2025, 3, 10), finished=local_dt(2025, 3, 12),
-      supplement_days=3, supplement_requests=1)  # due 13/3 → early  # fmt: skip
-    m("E", received=r, due=local_dt(2025, 3, 10), finished=local_dt(2025, 3, 8),
-      supplement_requests=2)  # late: two requests  # fmt: skip
+    m(
+        "D",
+        received=r,
+        due=local_dt(2025, 3, 10),
+        finished=local_dt(2025, 3, 12),
+        supplement_days=3,
+        supplement_requests=1,
+    )  # due 13/3 → early
+    m(
+        "E",
+        received=r,
+        due=local_dt(2025, 3, 10),
+        finished=local_dt(2025, 3, 8),
+        supplement_requests=2,
+    )  # late: two requests
     m("F", received=r, due=local_dt(2025, 4, 2))  # open, within
     m("G", received=r, due=local_dt(2025, 3, 31))  # open, due on the last day: within
     m("H", received=r, due=local_dt(2025, 3, 30))  # open, overdue
@@ -140,11 +202,20 @@ def march(office, procedure):
     m("I", received=local_dt(2025, 3, 20), due=local_dt(2025, 4, 1), finished=local_dt(2025, 4, 2))
     m("N", received=r, due=local_dt(2025, 4, 5), supplement_requests=2)  # open, not within
     m("O", received=r, due=local_dt(2025, 4, 10))  # open, within
-    m("J", received=r, due=local_dt(2025, 3, 10), finished=local_dt(2025, 3, 15),
-      status=DossierStatus.WITHDRAWN)  # fmt: skip
+    m(
+        "J",
+        received=r,
+        due=local_dt(2025, 3, 10),
+        finished=local_dt(2025, 3, 15),
+        status=DossierStatus.WITHDRAWN,
+    )
     m("K", received=r, due=local_dt(2025, 3, 10), status=DossierStatus.REFUSED)
-    m("L", received=local_dt(2025, 2, 3), due=local_dt(2025, 2, 20),
-      finished=local_dt(2025, 2, 20))  # finished before the period  # fmt: skip
+    m(
+        "L",
+        received=local_dt(2025, 2, 3),
+        due=local_dt(2025, 2, 20),
+        finished=local_dt(2025, 2, 20),
+    )  # finished before the period
     # Received at 00:30 on 1/4 in Hanoi (17:30 UTC on 31/3): not yet received on 31/3.
     m("M", received=utc(2025, 3, 31, 17, 30), due=local_dt(2025, 4, 10))
     return Dossier.objects.filter(office=office)
@@ -155,7 +226,12 @@ class TestOnTime766:
         result = dossier_on_time_766(dossiers=march, start=D(2025, 3, 1), end=D(2025, 3, 31))
         assert result["definition"] == "766"
         # Finished in March: A B C D E; early A D, on time B, late C E.
-        assert (result["finished"], result["early"], result["on_time"], result["late"]) == (5, 2, 1, 2)
+        assert (result["finished"], result["early"], result["on_time"], result["late"]) == (
+            5,
+            2,
+            1,
+            2,
+        )
         # Open on 31/3: F G H I N O; within F G I O.
         assert (result["open"], result["open_within"], result["open_overdue"]) == (6, 4, 2)
         assert (result["numerator"], result["denominator"]) == (7, 11)
@@ -215,4 +291,3 @@ class TestWorkingDayAdd:
 
     def test_it_counts_backwards(self):
         assert working_day_add(start=D(2025, 3, 10), days=-1) == D(2025, 3, 7)
-

@@ -66,9 +66,7 @@ class WorkingDaysBetweenTest(unittest.TestCase):
         self.assertEqual(working_days_between(D(2025, 3, 3), D(2025, 3, 24)), 15)
 
     def test_it_removes_holidays_and_adds_compensating_days(self):
-        self.assertEqual(
-            working_days_between(D(2025, 1, 24), D(2025, 2, 3), holidays=TET_2025), 1
-        )
+        self.assertEqual(working_days_between(D(2025, 1, 24), D(2025, 2, 3), holidays=TET_2025), 1)
         self.assertEqual(
             working_days_between(D(2025, 3, 7), D(2025, 3, 10), extra_working_days={D(2025, 3, 8)}),
             2,

@@ -84,20 +84,39 @@ class DashboardWorld(World):
         self.rate(1, nov, good=30, bad=10)
         self.rate(0, nov, good=30, bad=10)
         # Dossiers: O1 all on time, O2 two late (one with apology), O3 one late.
-        for i in range(5):
-            self.dossier(office=0, received=jan, due=dt.date(2025, 1, 20), finished=dt.date(2025, 1, 15))
+        for _i in range(5):
+            self.dossier(
+                office=0, received=jan, due=dt.date(2025, 1, 20), finished=dt.date(2025, 1, 15)
+            )
         late = self.dossier(
-            office=1, received=jan, due=dt.date(2025, 1, 15), finished=dt.date(2025, 1, 20),
-            code="HS-LATE-O2", officer=self.officer,
+            office=1,
+            received=jan,
+            due=dt.date(2025, 1, 15),
+            finished=dt.date(2025, 1, 20),
+            code="HS-LATE-O2",
+            officer=self.officer,
         )
         self.dossier(
-            office=1, received=jan, due=dt.date(2025, 1, 15), finished=dt.date(2025, 1, 22),
+            office=1,
+            received=jan,
+            due=dt.date(2025, 1, 15),
+            finished=dt.date(2025, 1, 22),
             apology_issued_at=dt.date(2025, 1, 16),
         )
-        self.dossier(office=2, received=feb, due=dt.date(2025, 2, 14), finished=dt.date(2025, 2, 20),
-                     code="HS-LATE-O3")
-        self.dossier(office=3, received=feb, due=dt.date(2025, 2, 14), finished=dt.date(2025, 2, 20),
-                     code="HS-LATE-O4")
+        self.dossier(
+            office=2,
+            received=feb,
+            due=dt.date(2025, 2, 14),
+            finished=dt.date(2025, 2, 20),
+            code="HS-LATE-O3",
+        )
+        self.dossier(
+            office=3,
+            received=feb,
+            due=dt.date(2025, 2, 14),
+            finished=dt.date(2025, 2, 20),
+            code="HS-LATE-O4",
+        )
         self.late_dossier = late
         # An open complaint at O2.
         complaint_response = self.rate(1, feb, good=0, bad=1)[0]
@@ -108,8 +127,8 @@ class DashboardWorld(World):
         )
 
 
-@pytest.fixture
-def dash(db, time_machine, settings):
+@pytest.fixture(name="dash")
+def dash_world(db, time_machine, settings):
     # Users are made with passwords; the default hasher would cost seconds per test.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     time_machine.move_to(dt.datetime(2025, 3, 20, 10, 0, tzinfo=dt.UTC), tick=False)

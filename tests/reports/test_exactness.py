@@ -136,7 +136,7 @@ def _query_args(world, query):
 
 class TestRollupsEqualRawRows:
     @hsettings(
-        max_examples=30,
+        max_examples=25,
         deadline=None,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     )

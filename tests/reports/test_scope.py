@@ -38,7 +38,8 @@ def tree(settings):
 def unit_pages(level, code):
     return {
         f"{level}-{code}-dashboard": reverse("reports-unit", args=[level, code]),
-        f"{level}-{code}-csv": reverse("reports-unit-export", args=[level, code, "csv"]) + "?table=units",
+        f"{level}-{code}-csv": reverse("reports-unit-export", args=[level, code, "csv"])
+        + "?table=units",
         f"{level}-{code}-xlsx": reverse("reports-unit-export", args=[level, code, "xlsx"])
         + "?table=criteria",
         f"{level}-{code}-print": reverse("reports-unit-print", args=[level, code]),
@@ -84,9 +85,7 @@ ALLOWED = {
 }
 FORBIDDEN_ROLES = ("integration", "nobody")
 
-CASES = [
-    pytest.param(role, page, id=f"{role}-{page}") for role in ALLOWED for page in sorted(ALL)
-]
+CASES = [pytest.param(role, page, id=f"{role}-{page}") for role in ALLOWED for page in sorted(ALL)]
 
 
 class TestScopePerPageAndRole:
@@ -138,4 +137,7 @@ class TestScopeEdges:
 
     def test_the_public_scoreboard_needs_no_sign_in(self, client, tree):
         assert client.get(reverse("reports-public")).status_code == 200
-        assert client.get(reverse("reports-public-province", args=["44"]) + "?set=2024").status_code == 200
+        assert (
+            client.get(reverse("reports-public-province", args=["44"]) + "?set=2024").status_code
+            == 200
+        )

@@ -5,7 +5,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from tests.reports.dashboard_world import dash  # noqa: F401 - fixture
+from tests.reports.dashboard_world import dash_world  # noqa: F401 - the dash fixture
 
 pytestmark = pytest.mark.django_db
 

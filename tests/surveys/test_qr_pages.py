@@ -123,7 +123,7 @@ class TestDossierLinkPage:
         assert again.status_code == 409
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 class TestDossierLinkUnderConcurrency:
     def test_a_qr_link_used_from_two_phones_at_once_stores_one_response(self):
         if connection.vendor != "postgresql":

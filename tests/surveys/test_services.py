@@ -328,7 +328,7 @@ def _race(n, submit):
     return results, errors
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 class TestConcurrentSubmissions:
     @pytest.fixture(autouse=True)
     def _postgres_only(self):
@@ -366,3 +366,35 @@ class TestConcurrentSubmissions:
         assert len(errors) == 7
         assert all(isinstance(e, ResponseError) and "dossier" in e.errors for e in errors)
         assert Response.objects.filter(dossier=dossier).count() == 1
+
+
+class TestReplaysAndCaching:
+    def test_a_replay_returns_the_stored_response_even_if_it_no_longer_validates(self, office):
+        client_id = uuid.uuid4()
+        first, _ = response_submit(
+            office=office, channel="link", answers={"rating": 3}, client_id=client_id
+        )
+        again, created = response_submit(
+            office=office, channel="link", answers={"rating": 99}, client_id=client_id
+        )
+        assert (again.pk, created) == (first.pk, False)
+
+    def test_the_config_cache_keeps_the_office_questionnaire_for_a_while(
+        self, office, settings, django_assert_num_queries
+    ):
+        from surveys import services
+
+        settings.SURVEY_CONFIG_CACHE_SECONDS = 30
+        services._config_cache.clear()
+        try:
+            first = questionnaire_for_office(office=office)
+            with django_assert_num_queries(0):
+                assert questionnaire_for_office(office=office) == first
+        finally:
+            services._config_cache.clear()
+
+    def test_without_the_cache_an_assignment_applies_at_once(self, office, settings):
+        settings.SURVEY_CONFIG_CACHE_SECONDS = 0
+        assert questionnaire_for_office(office=office) == counter()
+        QuestionnaireAssignment.objects.create(office=office, questionnaire_code="sipas")
+        assert questionnaire_for_office(office=office) == sipas()

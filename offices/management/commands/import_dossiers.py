@@ -34,7 +34,9 @@ class Command(ImportCommand):
     def handle(self, *args, path, skip_invalid, dry_run, **options):
         started = time.perf_counter()
         try:
-            report = self.run_importer(source=path, skip_invalid=skip_invalid, dry_run=dry_run)
+            report = self.run_importer(
+                source=path, skip_invalid=skip_invalid, dry_run=dry_run, stream=True
+            )
         except ImportFileError as exc:
             raise CommandError(str(exc)) from exc
         for line in report.error_lines():

@@ -31,12 +31,31 @@ def step_dossiers(context):
     return f"{count} hồ sơ / dossiers"
 
 
+def step_responses(context):
+    """Responses for 55–90 % of each office's finished dossiers, follow-ups (surveys.demo)."""
+    from surveys.demo import demo_responses_seed
+
+    result = demo_responses_seed(rng=context["rng"], offices=context["catalogue"].offices)
+    return (
+        f"{result.responses} phiếu / responses, {result.answers} câu trả lời / answers, "
+        f"{result.follow_ups} phản ánh / complaints"
+    )
+
+
+def step_stats(context):
+    """A full statistics refresh, so dashboards have figures at once (reports.services)."""
+    from reports.services import stats_refresh
+
+    summary = stats_refresh(full=True)
+    return f"{summary['rows']} dòng tổng hợp / roll-up rows"
+
+
 # The order matters: each step may use what the steps before it put in ``context``.
 STEPS = [
     ("Danh mục (đơn vị, cơ quan, thủ tục, người dùng) / catalogue", step_catalogue),
     ("Hồ sơ 12 tháng / dossiers, 12 months", step_dossiers),
-    # helper C: survey responses
-    # helper D: statistics roll-ups
+    ("Phiếu đánh giá, phản ánh / survey responses, complaints", step_responses),
+    ("Tổng hợp số liệu thống kê / statistics roll-ups", step_stats),
 ]
 
 

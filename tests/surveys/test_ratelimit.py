@@ -1,0 +1,73 @@
+"""surveys.ratelimit: a fixed window per key, on the local cache or Redis."""
+
+import datetime as dt
+import os
+
+import pytest
+import time_machine
+from django.core.cache import caches
+
+from surveys.ratelimit import rate_limit_hit, rate_parse
+
+START = dt.datetime(2025, 6, 2, 3, 0, 0, tzinfo=dt.UTC)
+
+
+class TestRateParse:
+    @pytest.mark.parametrize(
+        "rate,parsed",
+        [("20/m", (20, 60)), ("200/h", (200, 3600)), ("5/10s", (5, 10)), ("30/10m", (30, 600))],
+    )
+    def test_it_reads_count_and_window(self, rate, parsed):
+        assert rate_parse(rate) == parsed
+
+    @pytest.mark.parametrize("rate", ["", "20", "x/m", "20/w", "-1/m"])
+    def test_it_rejects_a_bad_rate(self, rate):
+        with pytest.raises(ValueError):
+            rate_parse(rate)
+
+
+def _hits(n, key="k", rate="3/m"):
+    return [rate_limit_hit(scope="ip", key=key, rate=rate) for _ in range(n)]
+
+
+class TestLocalCache:
+    @pytest.fixture(autouse=True)
+    def _clear(self):
+        caches["default"].clear()
+        yield
+        caches["default"].clear()
+
+    def test_it_allows_the_count_then_refuses(self):
+        with time_machine.travel(START, tick=False):
+            assert _hits(4) == [False, False, False, True]
+            assert _hits(1, key="other") == [False]
+
+    def test_a_new_window_starts_afresh(self):
+        with time_machine.travel(START, tick=False):
+            _hits(4)
+        with time_machine.travel(START + dt.timedelta(seconds=61), tick=False):
+            assert _hits(1) == [False]
+
+
+class TestRedisCache:
+    @pytest.fixture(autouse=True)
+    def _redis(self, settings):
+        url = os.environ.get("REDIS_URL")
+        if not url:
+            pytest.skip("other backend: REDIS_URL is not set")
+        settings.CACHES = {
+            "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+        }
+        caches["default"].delete_many(
+            [f"rl:ip:{k}:60:{int(START.timestamp() // 60) + i}" for k in ("k", "r") for i in (0, 1)]
+        )
+        yield
+
+    def test_it_counts_in_one_window_and_expires_it(self):
+        with time_machine.travel(START, tick=False):
+            assert _hits(4, key="r") == [False, False, False, True]
+        client = caches["default"]._cache.get_client(None)
+        key = caches["default"].make_key(f"rl:ip:r:60:{int(START.timestamp() // 60)}")
+        assert 0 < client.ttl(key) <= 61
+        with time_machine.travel(START + dt.timedelta(seconds=60), tick=False):
+            assert _hits(1, key="r") == [False]
