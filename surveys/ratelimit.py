@@ -45,8 +45,7 @@ def rate_limit_hit(*, scope: str, key: str, rate: str | None = None) -> bool:
     if isinstance(cache, RedisCache):
         # One round trip instead of Django's EXISTS + INCR (+ SET for a new window).
         full_key = cache.make_and_validate_key(cache_key)
-        client = cache._cache.get_client(full_key, write=True)
-        pipe = client.pipeline(transaction=False)
+        pipe = _redis_client(cache).pipeline(transaction=False)
         pipe.incr(full_key)
         pipe.expire(full_key, window + 1, nx=True)
         hits, _set = pipe.execute()
@@ -57,3 +56,15 @@ def rate_limit_hit(*, scope: str, key: str, rate: str | None = None) -> bool:
         # A new window: add() is atomic, so only one process starts it.
         hits = 1 if cache.add(cache_key, 1, timeout=window + 1) else cache.incr(cache_key)
     return hits > count
+
+
+_clients = {}
+
+
+def _redis_client(cache):
+    """Return one redis client per cache backend (Django builds a new one on every call)."""
+    key = tuple(cache._servers)
+    client = _clients.get(key)
+    if client is None:
+        client = _clients[key] = cache._cache.get_client(None, write=True)
+    return client

@@ -70,9 +70,12 @@ def tablet_context(browser, live_server):
 
 @pytest.fixture(autouse=True)
 def _questionnaires(transactional_db):
-    """Load the ready questionnaires (counter, SIPAS) again for this test.
+    """Make sure the ready questionnaires (counter, SIPAS) are there for this test.
 
     A transactional test empties every table when it ends, including the rows
-    the data migration wrote; the migration's loader only adds what is missing.
+    the data migration wrote. Tests here use ``serialized_rollback=True``,
+    which restores them (every transactional test in the suite must, or the
+    restore collides with the content types a plain flush recreates); the
+    migration's loader adds whatever is still missing.
     """
     import_module("surveys.migrations.0002_questionnaires_sipas_counter").load(apps, None)

@@ -7,7 +7,7 @@ from surveys.kiosk_auth import kiosk_register, kiosk_revoke
 from surveys.models import KioskDevice, Response
 from tests.factories import OfficeFactory, ProcedureFactory
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 @pytest.fixture
@@ -57,6 +57,17 @@ class TestKiosk:
         # After the thank-you screen the kiosk is ready for the next citizen.
         expect(page.locator("section[data-screen=rate]")).to_be_visible()
         expect(page.locator("#k-procedure")).to_have_value("")
+
+    def test_a_citizen_may_rate_in_english_and_the_next_one_starts_in_vietnamese(self, kiosk):
+        page = kiosk
+        page.get_by_role("button", name="English").click()
+        expect(page.get_by_role("heading", name="How satisfied are you")).to_be_visible()
+        rate(page, "Very satisfied")
+        page.get_by_role("button", name="Send rating").click()
+        expect(page.get_by_role("heading", name="Thank you for your rating!")).to_be_visible()
+        expect(page.locator("body")).to_have_attribute("data-pending", "0")
+        assert Response.objects.get().language == "en"
+        expect(page.get_by_role("button", name="Rất hài lòng")).to_be_visible()
 
     def test_an_unfinished_rating_is_dropped_after_idle_time(self, kiosk):
         rate(kiosk, "Hài lòng")

@@ -7,7 +7,7 @@ from offices.links import dossier_survey_token
 from surveys.models import Response
 from tests.factories import DossierFactory, OfficeFactory
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 class TestQrSurvey:

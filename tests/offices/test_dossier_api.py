@@ -161,3 +161,8 @@ class TestSchema:
         validate_schema(schema)  # raises on an invalid OpenAPI document
         assert "/api/v1/dossiers/" in schema["paths"]
         assert "/api/v1/dossiers/{code}/survey-link/" in schema["paths"]
+
+    def test_the_docs_page_loads_swagger_ui_from_this_server(self, client):
+        html = client.get(reverse("api-docs")).content.decode()
+        assert "swagger-ui" in html
+        assert "cdn" not in html.lower() and "jsdelivr" not in html

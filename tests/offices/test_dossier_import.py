@@ -7,7 +7,7 @@ import zoneinfo
 
 import pytest
 from django.core.management import CommandError, call_command
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
@@ -380,3 +380,68 @@ class TestDerive:
             model.finished_on,
             model.outcome,
         )
+
+
+cells = {
+    "code": st.sampled_from(["A", " A", "x" * 64, "x" * 65, "", "HS/1"]),
+    "office": st.sampled_from(["OF1", "OF2", "NOPE", " OF1", ""]),
+    "procedure": st.sampled_from(["1.000001", "9.9", ""]),
+    "channel": st.sampled_from(["direct", "online", "postal", "Trực tuyến", "fax", ""]),
+    "status": st.sampled_from(["1", "2", "3", "4", "7", "9", "10", "0", "11", "04", " 9", "x", ""]),
+    "received_at": st.sampled_from(
+        ["2025-03-03 08:30", "03/03/2025 08:30", "2025-03-03", "2025-03-03T08:30:00+00:00",
+         "3/3/2025", "2025-02-30", "2025-07-01", ""]
+    ),
+    "due_at": st.sampled_from(["2025-03-10", "10/03/2025 17:00", "2025-03-01", "2025-03-03", ""]),
+    "finished_at": st.sampled_from(["", "2025-03-07 15:00", "2025-03-12", "2025-03-01", "junk"]),
+    "returned_at": st.sampled_from(["", "2025-03-12 09:00", "2025-03-05"]),
+    "supplement_days": st.sampled_from(["", "0", "3", "-1", "99999", "1.5"]),
+    "supplement_requests": st.sampled_from(["", "0", "1", "2"]),
+    "apology_issued_at": st.sampled_from(["", "", "", "2025-03-11"]),
+}  # fmt: skip
+
+
+class TestFastPath:
+    @settings(
+        max_examples=400,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture],
+    )
+    @given(data=st.data())
+    def test_it_accepts_only_what_the_full_cleaning_accepts_with_the_same_result(
+        self, setup_refs, data
+    ):
+        from offices.dossier_import import DossierCleaner
+        from offices.importing import RowReader, TableRow
+
+        # A valid row with up to three cells changed: most examples stay close to valid.
+        values = row(returned_at="")
+        for column in data.draw(st.sets(st.sampled_from(sorted(cells)), max_size=3)):
+            values[column] = data.draw(cells[column])
+
+        cleaner = DossierCleaner(offices=Office.objects.filter(code="OF1"))
+        fast = cleaner.fast(RowReader(TableRow(2, dict(values))))
+        full_reader = RowReader(TableRow(2, dict(values)))
+        full = cleaner.full(full_reader)
+        if fast is not None:
+            assert full == fast
+            assert full_reader.errors == []
+
+    def test_a_plain_export_row_takes_the_fast_path(self, setup_refs):
+        from offices.dossier_import import DossierCleaner
+        from offices.importing import RowReader, TableRow
+
+        fast = DossierCleaner().fast(RowReader(TableRow(2, row())))
+        assert fast is not None and fast.outcome == "early"
+
+
+class TestDossierUpsert:
+    def test_it_creates_then_updates_one_dossier_and_names_every_problem(self, setup_refs):
+        from offices.services import DossierError, dossier_upsert
+
+        data = row("HS-1", status="4", finished_at="", returned_at="")
+        assert dossier_upsert(data=data).status == 4
+        assert dossier_upsert(data={**data, "status": "5"}).status == 5
+        with pytest.raises(DossierError) as exc:
+            dossier_upsert(data={**data, "office": "NOPE", "channel": "fax"})
+        assert "office" in str(exc.value) and "channel" in str(exc.value)

@@ -53,8 +53,11 @@ class DashboardWorld(World):
         self._fill()
         stats_refresh(full=True)
 
-    def rate(self, office, day, *, good, bad, text=None, flagged=False, procedure=0):
-        """Add ``good`` satisfied and ``bad`` unsatisfied responses at ``office`` on ``day``."""
+    def rate(self, office, day, *, good, bad, text=None, flagged=False, procedure=0, bad_q3=1):
+        """Add ``good`` satisfied and ``bad`` unsatisfied responses at ``office`` on ``day``.
+
+        A "bad" response rates the officer 1/5 and the result ``bad_q3``/3.
+        """
         responses = []
         for i in range(good + bad):
             r = self.response(
@@ -62,7 +65,7 @@ class DashboardWorld(World):
                 procedure=procedure,
                 when=local(day, 9, i % 60),
                 q5=5 if i < good else 1,
-                q3=3 if i < good else 1,
+                q3=3 if i < good else bad_q3,
                 flagged=flagged,
             )
             responses.append(r)
@@ -73,10 +76,11 @@ class DashboardWorld(World):
     def _fill(self):
         jan, feb = dt.date(2025, 1, 10), dt.date(2025, 2, 12)
         nov = dt.date(2024, 11, 5)
-        # Q1 2025: O1 good (38/40), O2 poor (20/40), O3 fair (32/40), OP good (36/40).
+        # Q1 2025: O1 good (38/40), O2 poor (20/40), O3 fair (34/40), OP good (36/40).
         self.rate(0, jan, good=38, bad=2, text="Cán bộ nhiệt tình")
-        self.rate(1, jan, good=20, bad=20, text="Chờ quá lâu")
-        self.rate(2, feb, good=32, bad=8)
+        # O2's unhappy citizens blame the officer, not the result: "Công chức" is weakest.
+        self.rate(1, jan, good=20, bad=20, text="Chờ quá lâu", bad_q3=2)
+        self.rate(2, feb, good=34, bad=6)
         self.rate(4, feb, good=36, bad=4)
         self.rate(3, feb, good=40, bad=0)  # another province
         self.rate(1, feb, good=0, bad=1, text="Phiếu nghi vấn", flagged=True)

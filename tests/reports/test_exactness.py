@@ -7,8 +7,9 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from offices.models import Office
-from reports.selectors import _rollup_counts, raw_counts
+from offices.models import Dossier, Office
+from offices.selectors import dossier_on_time_766
+from reports.selectors import _rollup_counts, figures_from_counts, raw_counts
 from reports.services import stats_refresh
 from tests.reports.conftest import local
 
@@ -167,6 +168,21 @@ class TestRollupsEqualRawRows:
                             )
                             continue
                         assert g == e, (query, group, key)
+                if query["filter"] == "none":
+                    # The on-time rate equals B's raw-row selector (offices.selectors).
+                    b = dossier_on_time_766(
+                        dossiers=Dossier.objects.filter(office__in=args["offices"]),
+                        start=args["start"],
+                        end=args["end"],
+                    )
+                    mine = figures_from_counts(_rollup_counts(**args)[None])
+                    assert mine["on_time_rate"] == (
+                        round(b["rate"], 6) if b["rate"] is not None else None
+                    )
+                    assert (mine["open_within"], mine["open_overdue"]) == (
+                        b["open_within"],
+                        b["open_overdue"],
+                    )
             transaction.set_rollback(True)
 
     @hsettings(

@@ -11,11 +11,11 @@ pytestmark = pytest.mark.django_db
 
 # Measured on the dashboard world (about 10% headroom); the count does not grow with rows.
 MAX_QUERIES = {
-    "province": 66,  # measured 60
+    "province": 72,  # measured 65: includes the worst district's weakest criterion
     "district": 82,  # measured 75: adds procedures, fields, comments, lists
     "office": 70,  # measured 63
     "procedure": 52,  # measured 46
-    "print": 64,  # measured 58
+    "print": 70,  # measured 63
     "export": 24,  # measured 21
 }
 

@@ -62,7 +62,12 @@ class TestProvinceDashboard:
         labels = [r["label"] for r in page.child_rows]
         assert labels == ["Huyện A1", "Huyện A2"]
         worst = min(page.child_rows, key=lambda r: r["satisfaction_rate"])
-        assert any(worst["label"] in f for f in page.findings)
+        assert worst["label"] == "Huyện A1"
+        assert any(
+            f.startswith("Đơn vị có tỷ lệ hài lòng thấp nhất: Huyện A1") for f in page.findings
+        )
+        # …and on which criterion: O2's unhappy citizens rated the officer, not the result.
+        assert any(f.startswith("Tiêu chí yếu nhất của Huyện A1: Công chức") for f in page.findings)
         body = response.content.decode()
         assert reverse("reports-unit", args=["district", "450"]) in body
 

@@ -218,7 +218,7 @@ class TestKioskSubmission:
         assert not Response.objects.exists()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 class TestConcurrentResend:
     def test_the_same_client_id_sent_at_once_stores_one_response(self, office):
         if connection.vendor != "postgresql":

@@ -1,0 +1,200 @@
+"""Measure the stats engine on the generated data (see bench/stats/generate.py).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/helper_d_bench \
+        .venv/bin/python -m bench.stats.run [--requests 50]
+
+1. full refresh vs the same GROUP BY run as a plain SELECT (no writes);
+2. incremental refresh after 10,000 new responses (with answers);
+3. GET /api/v1/stats/ for a province over 12 months (p50/p95) vs the same
+   figures computed from the raw rows at request time.
+"""
+
+import argparse
+import datetime as dt
+import os
+import statistics
+import time
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+django.setup()
+
+import numpy as np  # noqa: E402
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from bench.stats.generate import _copy  # noqa: E402
+from offices.models import AdministrativeUnit, Dossier  # noqa: E402
+from reports import models as rm  # noqa: E402
+from reports import services as s  # noqa: E402
+from reports.selectors import _rollup_counts, offices_in_unit, raw_counts  # noqa: E402
+from surveys.models import Question, Questionnaire, Response  # noqa: E402
+
+
+def timed(fn):
+    t0 = time.monotonic()
+    out = fn()
+    return time.monotonic() - t0, out
+
+
+def baseline_group_by():
+    """Run every roll-up's GROUP BY as a SELECT count(*) (same work, nothing written)."""
+    block = s.Block(start=None, end=None)
+    response_arm, answer_arm = s._survey_arms(block)
+    jobs = [
+        (s._dossier_arms(block), ["k_office", "k_day", "k_proc", "k_channel"], s.DOSSIER_COLS),
+        ([response_arm], ["k_office", "k_day", "k_proc", "k_channel"], s.RESPONSE_COLS),
+        (
+            [answer_arm],
+            ["k_office", "k_day", "k_proc", "k_channel", "k_question", "k_level"],
+            s.ANSWER_COLS,
+        ),
+        (
+            [s._complaint_arm(block)],
+            ["k_office", "k_day", "k_due", "k_proc", "k_channel"],
+            s.COMPLAINT_COLS,
+        ),
+    ]
+    with connection.cursor() as cursor:
+        for arms, keys, cols in jobs:
+            parts, params = [], []
+            for arm in arms:
+                sql, p = s._sql(arm)
+                parts.append(sql)
+                params.extend(p)
+            key_sql = ", ".join(keys)
+            sums = ", ".join(f"SUM(c_{c})" for c in cols)
+            cursor.execute(
+                f"SELECT count(*) FROM (SELECT {key_sql}, {sums} FROM "
+                f"({' UNION ALL '.join(parts)}) u GROUP BY {key_sql}) t",
+                params,
+            )
+            cursor.fetchone()
+
+
+def add_responses(n=10_000):
+    rng = np.random.default_rng(99)
+    import pandas as pd
+
+    questionnaire = Questionnaire.objects.get(code="counter", is_current=True)
+    question = Question.objects.get(questionnaire=questionnaire, code="rating")
+    first = Response.objects.order_by("-id").values_list("id", flat=True).first() + 1
+    offices = np.array(list(rm.DossierDay.objects.values_list("office_id", flat=True).distinct()))
+    ids = np.arange(first, first + n)
+    now = timezone.now().isoformat()
+    day = np.datetime64("2025-12-29") + rng.integers(0, 3, n).astype("timedelta64[D]")
+    level = rng.choice([1, 2, 3], n, p=[0.04, 0.36, 0.60])
+    responses = pd.DataFrame(
+        {
+            "id": ids,
+            "client_id": [f"feed0000{u:024x}" for u in ids],
+            "questionnaire_id": questionnaire.pk,
+            "office_id": offices[rng.integers(0, len(offices), n)],
+            "channel": "qr",
+            "submitted_at": pd.Series(np.datetime_as_string(day)) + " 10:00:00+07",
+            "language": "vi",
+            "ip_hash": "",
+            "contact_requested": False,
+            "contact_consent": False,
+            "contact_phone": "",
+            "contact_email": "",
+            "flagged": False,
+            "flag_reasons": "[]",
+            "created_at": now,
+            "updated_at": now,
+        }
+    )
+    answers = pd.DataFrame(
+        {
+            "response_id": ids,
+            "question_id": question.pk,
+            "value_int": level,
+            "value_text": "",
+            "value_choices": "[]",
+            "satisfied": level >= 2,
+        }
+    )
+    with transaction.atomic():
+        _copy("surveys_response", responses)
+        _copy("surveys_answer", answers)
+
+
+def check_derived(sample=500):
+    bad = 0
+    for d in Dossier.objects.order_by("?")[:sample]:
+        before = (d.received_on, d.due_on, d.finished_on, d.outcome)
+        d.refresh_derived()
+        bad += before != (d.received_on, d.due_on, d.finished_on, d.outcome)
+    return bad
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=50)
+    parser.add_argument("--skip-full", action="store_true")
+    args = parser.parse_args()
+    with connection.cursor() as cursor:
+        for table in ("offices_dossier", "surveys_response", "surveys_answer"):
+            cursor.execute(f"SELECT count(*) FROM {table}")
+            print(f"{table}: {cursor.fetchone()[0]:,} rows")
+    print(f"derived columns differing from refresh_derived in a sample of 500: {check_derived()}")
+
+    if not args.skip_full:
+        t_base, _ = timed(baseline_group_by)
+        print(f"raw GROUP BY (same aggregates, SELECT only): {t_base:.1f} s")
+        t_full, summary = timed(lambda: s.stats_refresh(full=True))
+        print(f"full refresh: {t_full:.1f} s ({summary['rows']:,} rows) = {t_full / t_base:.2f}x")
+        for model in (
+            rm.DossierDay,
+            rm.DossierDayDetail,
+            rm.ResponseDay,
+            rm.ResponseDayDetail,
+            rm.AnswerDay,
+            rm.AnswerDayDetail,
+        ):
+            print(f"  {model.__name__}: {model.objects.count():,} rows")
+
+    add_responses()
+    t_inc, summary = timed(s.stats_refresh)
+    print(f"incremental refresh after 10,000 new responses: {t_inc:.2f} s {summary}")
+
+    province = AdministrativeUnit.objects.get(level="province", code="01")
+    user, _ = get_user_model().objects.get_or_create(
+        username="bench-admin", defaults={"is_superuser": True, "is_staff": True}
+    )
+    client = Client()
+    client.force_login(user)
+    params = {"unit": "province:01", "from": "2025-01-01", "to": "2025-12-31"}
+    times = []
+    for i in range(args.requests + 3):
+        t, res = timed(lambda: client.get("/api/v1/stats/", params))
+        assert res.status_code == 200, res.content
+        if i >= 3:  # warm-up
+            times.append(t * 1000)
+    times.sort()
+    p95 = times[int(0.95 * (len(times) - 1))]
+    print(f"API province 12 months: p50 {statistics.median(times):.1f} ms, p95 {p95:.1f} ms")
+
+    offices = offices_in_unit(unit=province)
+    start, end = dt.date(2025, 1, 1), dt.date(2025, 12, 31)
+    raw_times = []
+    for _ in range(5):
+        t, raw = timed(lambda: raw_counts(offices=offices, start=start, end=end))
+        raw_times.append(t * 1000)
+    roll = _rollup_counts(offices=offices, start=start, end=end)
+    print(
+        f"raw rows at request time (same counts): median {statistics.median(raw_times):.0f} ms; "
+        f"roll-up counts equal raw counts: {roll == raw}"
+    )
+    body = res.json()
+    print(
+        f"  responses {body['responses']:,}, satisfaction {body['satisfaction_rate']}, "
+        f"finished {body['finished']:,}, on_time_rate {body['on_time_rate']}"
+    )
+
+
+if __name__ == "__main__":
+    main()
