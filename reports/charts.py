@@ -36,12 +36,13 @@ def _layout(fig, *, title, height, percent_axis=None, legend=True):
         title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
         separators=number_separators(),
         height=height,
-        margin={"l": 8, "r": 16, "t": 48, "b": 8},
+        margin={"l": 8, "r": 16, "t": 48 if title else (34 if legend else 12), "b": 8},
         font={"family": "Be Vietnam Pro, system-ui, sans-serif", "size": 12},
         plot_bgcolor="#ffffff",
         paper_bgcolor="#ffffff",
         showlegend=legend,
-        legend={"orientation": "h", "yanchor": "top", "y": -0.08, "x": 0},
+        # Above the plot: below it the legend collides with the axis labels on a phone.
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "traceorder": "normal"},
         hoverlabel={"align": "left"},
     )
     if percent_axis == "x":

@@ -6,8 +6,10 @@ result was returned. Satisfaction is mostly high; a few offices are weak
 overall and a few criteria are weak everywhere (processing time, feedback
 handling), late dossiers are rated lower. Low ratings with a reason or a
 comment open follow-ups: old ones answered and closed, some still open and
-some overdue. The provincial centre and departments use ``sipas``, other
-offices the ``counter`` rating (``QuestionnaireAssignment``).
+some overdue. Every office asks the short ``counter`` rating after each
+dossier; a sample of rated dossiers (more at the provincial centre and the
+departments) answered the full ``sipas`` questionnaire instead, on paper,
+as in the Ministry's periodic SIPAS surveys, so criteria have data everywhere.
 
 Safe to run again: client ids derive from the dossier codes, so existing
 responses are skipped.
@@ -40,6 +42,8 @@ from surveys.services import questionnaire_for_office, questionnaire_questions
 
 DEMO_NAMESPACE = uuid.UUID("0b7f6a53-0f64-4a4e-8f0e-6d2c51f3a9d1")
 SIPAS_KINDS = (OfficeKind.SERVICE_CENTRE, OfficeKind.DEPARTMENT)
+# Share of rated dossiers answered with the full SIPAS questionnaire.
+SIPAS_SHARE = {True: 0.12, False: 0.05}
 # Criteria (or counter reasons) that are weak everywhere: lower satisfaction.
 WEAK_CRITERIA = {"procedure_time": -0.12, "feedback_handled": -0.15, "feedback_reported": -0.18}
 WEAK_OFFICE_SHARE = 0.12
@@ -145,9 +149,8 @@ def _answers_for(rnd, questions, quality, late):
 
 def _assign_questionnaires(offices):
     for office in offices:
-        code = "sipas" if office.kind in SIPAS_KINDS else "counter"
         QuestionnaireAssignment.objects.update_or_create(
-            office=office, defaults={"questionnaire_code": code}
+            office=office, defaults={"questionnaire_code": "counter"}
         )
 
 
@@ -180,6 +183,8 @@ def demo_responses_seed(
         )
     totals = DemoResponses(0, 0, 0)
     used_questionnaires = set()
+    sipas = Questionnaire.objects.get(code="sipas", is_current=True)
+    sipas_questions = questionnaire_questions(questionnaire=sipas)
     for office in sorted(offices, key=lambda o: o.code):
         quality, evaluation_rate = office_quality[office.pk]
         questionnaire = questionnaire_for_office(office=office)
@@ -207,10 +212,16 @@ def demo_responses_seed(
             channel = office_rnd.choices(
                 [c for c, _w in CHANNEL_WEIGHTS], [w for _c, w in CHANNEL_WEIGHTS]
             )[0]
-            rows, low = _answers_for(office_rnd, questions, quality, outcome == "late")
+            use_sipas = office_rnd.random() < SIPAS_SHARE[office.kind in SIPAS_KINDS]
+            if use_sipas:
+                channel = ResponseChannel.PAPER
+            asked, asked_questions = (
+                (sipas, sipas_questions) if use_sipas else (questionnaire, questions)
+            )
+            rows, low = _answers_for(office_rnd, asked_questions, quality, outcome == "late")
             contact = low and office_rnd.random() < 0.35
             phone = f"09{office_rnd.randint(10_000_000, 99_999_999)}" if contact else ""
-            duration = office_rnd.randint(25, 180) if len(questions) < 6 else None
+            duration = office_rnd.randint(25, 180) if len(asked_questions) < 6 else None
             duration = duration or office_rnd.randint(150, 720)
             language = "vi" if office_rnd.random() < 0.97 else "en"
             ip_seed = office_rnd.getrandbits(32)
@@ -220,7 +231,7 @@ def demo_responses_seed(
             responses.append(
                 Response(
                     client_id=client_id,
-                    questionnaire=questionnaire,
+                    questionnaire=asked,
                     office=office,
                     procedure_id=procedure_id,
                     dossier_id=pk,
@@ -259,7 +270,7 @@ def demo_responses_seed(
                 if low
             ]
             FollowUp.objects.bulk_create(follow_ups, batch_size=2000)
-        used_questionnaires.add(questionnaire.pk)
+        used_questionnaires.update(r.questionnaire_id for r in responses)
         totals.responses += len(responses)
         totals.answers += len(answers)
         totals.follow_ups += len(follow_ups)

@@ -371,6 +371,9 @@ class Response(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    # Set once the integrity checks and the follow-up hook ran
+    # (surveys.services.responses_check_pending); NULL means "still to do".
+    checked_at = models.DateTimeField(_("đã kiểm tra lúc"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("phiếu đánh giá")
@@ -378,6 +381,10 @@ class Response(models.Model):
         ordering = ["-submitted_at"]
         indexes = [
             models.Index(fields=["office", "submitted_at"], name="response_office_time_idx"),
+            # Small: only the responses still waiting for their checks.
+            models.Index(
+                fields=["id"], condition=Q(checked_at__isnull=True), name="response_unchecked_idx"
+            ),
         ]
 
     def __str__(self):

@@ -17,12 +17,13 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
+from django.db.models.constants import OnConflict
+from django.db.models.sql import InsertQuery
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
-from kombu.exceptions import OperationalError as BrokerError
 
 from offices.importing import bilingual, render
 from offices.models import Dossier, Office, Officer, Procedure
@@ -378,8 +379,9 @@ def response_submit(
     A replay with a ``client_id`` already stored returns the stored response
     and ``created=False`` (also when two copies race: the unique constraint
     decides). A second response for the same dossier raises ResponseError
-    with code "already_rated". ``language`` is the one the citizen used. On
-    commit, queues the integrity check and the follow-up hook.
+    with code "already_rated". ``language`` is the one the citizen used. The
+    integrity checks and the follow-up hook run for it on commit
+    (``SURVEY_CHECK_INLINE``) or within a minute (``responses_check_pending``).
     """
     try:
         response, cleaned = response_build(
@@ -412,12 +414,29 @@ def response_submit(
 def response_save(
     *, response: Response, answers: list[tuple[Question, dict]]
 ) -> tuple[Response, bool]:
-    """Insert a built response and its answers in one transaction; return (response, created).
+    """Insert a built response and its answers atomically; return (response, created).
 
     The unique constraints on ``client_id`` and ``dossier`` settle races: a
     lost race on the client id returns the stored response, on the dossier
-    raises ResponseError "already_rated".
+    raises ResponseError "already_rated". On PostgreSQL, once the
+    questionnaire is frozen, this is one statement (one round trip, no
+    savepoint); elsewhere a transaction with two inserts. The integrity
+    checks and the follow-up hook run later for every response
+    (``responses_check_pending``), or right after the commit when
+    ``SURVEY_CHECK_INLINE`` is on.
     """
+    if connection.vendor == "postgresql" and response.questionnaire.frozen:
+        created = _insert_one_statement(response, answers)
+    else:
+        created = _insert_in_transaction(response, answers)
+    if not created:
+        return _stored_instead(response), False
+    if getattr(settings, "SURVEY_CHECK_INLINE", False):
+        transaction.on_commit(lambda: _process_inline(response.pk))
+    return response, True
+
+
+def _insert_in_transaction(response, answers):
     questionnaire = response.questionnaire
     try:
         with transaction.atomic():
@@ -429,27 +448,131 @@ def response_save(
             if not questionnaire.frozen:
                 Questionnaire.objects.filter(pk=questionnaire.pk, frozen=False).update(frozen=True)
                 questionnaire.frozen = True
-            transaction.on_commit(lambda: _after_submit(response.pk))
     except IntegrityError:
-        existing = Response.objects.filter(client_id=response.client_id).first()
-        if existing is not None:
-            return existing, False
-        if response.dossier_id is not None and (
-            Response.objects.filter(dossier_id=response.dossier_id).exists()
-        ):
-            raise _already_rated(response.dossier) from None
-        raise
-    return response, True
+        response.pk = None
+        return False
+    return True
 
 
-def _after_submit(response_id):
-    from surveys.tasks import response_after_submit
+# Answer columns written with a response, in the order of the VALUES rows.
+_ANSWER_COLUMNS = ("question", "value_int", "value_text", "value_choices", "satisfied")
 
+
+def _insert_one_statement(response, answers):
+    """Insert ``response`` and its answers in one PostgreSQL statement; return False on conflict.
+
+    ``INSERT … ON CONFLICT DO NOTHING RETURNING id`` in a CTE feeding the
+    answers' ``INSERT … SELECT``: atomic on its own (autocommit or inside
+    the caller's transaction), and a replayed client id or a rated dossier
+    inserts nothing instead of raising, so no savepoint is needed. The SQL
+    of the response row comes from Django's insert compiler, so it follows
+    the model.
+    """
+    query = InsertQuery(Response, on_conflict=OnConflict.IGNORE)
+    query.insert_values(
+        [f for f in Response._meta.local_concrete_fields if not f.primary_key], [response]
+    )
+    compiler = query.get_compiler(connection=connection)
+    compiler.returning_fields = [Response._meta.pk]
+    [(response_sql, response_params)] = compiler.as_sql()
+    fields = [Answer._meta.get_field(name) for name in _ANSWER_COLUMNS]
+    row = "(" + ", ".join(f"%s::{field.db_type(connection)}" for field in fields) + ")"
+    answer_params = []
+    for question, values in answers:
+        answer = Answer(question=question, **values)
+        answer_params.extend(
+            field.get_db_prep_save(getattr(answer, field.attname), connection) for field in fields
+        )
+    qn = connection.ops.quote_name
+    columns = ", ".join(qn(column) for column in ["response_id", *(f.column for f in fields)])
+    sql = f"WITH r AS ({response_sql})"
+    if answers:
+        sql += (
+            f", a AS (INSERT INTO {qn(Answer._meta.db_table)} ({columns}) "
+            f"SELECT r.id, v.* FROM r CROSS JOIN (VALUES {', '.join([row] * len(answers))}) AS v)"
+        )
+    sql += " SELECT id FROM r"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*response_params, *answer_params))
+        inserted = cursor.fetchone()
+    if inserted is None:
+        return False
+    response.pk = inserted[0]
+    response._state.adding = False
+    response._state.db = connection.alias
+    return True
+
+
+def _stored_instead(response):
+    """Return the response stored under ``response.client_id``; raise when the dossier is rated."""
+    existing = Response.objects.filter(client_id=response.client_id).first()
+    if existing is not None:
+        return existing
+    if response.dossier_id is not None and (
+        Response.objects.filter(dossier_id=response.dossier_id).exists()
+    ):
+        raise _already_rated(response.dossier)
+    raise IntegrityError(f"Response {response.client_id} conflicts with a row that is gone.")
+
+
+def _process_inline(response_id):
     try:
-        response_after_submit.delay(response_id)
-    except BrokerError:
-        # The response is stored; the checks can be rerun for it later.
-        logger.exception("Could not queue response_after_submit for response %s", response_id)
+        response_process(response_id=response_id)
+    except Exception:
+        # The response is stored and still unchecked: the periodic task retries it.
+        logger.exception("Checks of response %s failed; the periodic task will retry", response_id)
+
+
+def response_process(*, response_id: int) -> bool:
+    """Run the integrity checks and the follow-up hook on one response once; return True if run.
+
+    Claims the response by setting ``checked_at`` with a conditional update
+    in the same transaction as the checks: another worker blocks on the row
+    and then finds it claimed; a failure rolls the claim back, so a later
+    run retries it. A handful of indexed queries (see ``response_check``).
+    """
+    from surveys.followups import followup_open_for
+    from surveys.integrity import response_check
+
+    with transaction.atomic():
+        claimed = Response.objects.filter(pk=response_id, checked_at__isnull=True).update(
+            checked_at=timezone.now()
+        )
+        if claimed != 1:
+            return False
+        response_check(response_id)
+        followup_open_for(response_id)
+    return True
+
+
+def responses_check_pending(*, batch_size: int = 500, seconds: float = 50.0) -> int:
+    """Process the responses still waiting for their checks, oldest first; return how many.
+
+    Stops after ``seconds`` so one run (every minute, ``portal/beat.py``)
+    does not overlap the next by much; what is left waits for the next run.
+    A response whose checks fail is logged and left unchecked for the next
+    run; the others go on. Safe to run in several workers at once
+    (``response_process`` claims each row).
+    """
+    deadline = time.monotonic() + seconds
+    done, after = 0, 0
+    while time.monotonic() < deadline:
+        ids = list(
+            Response.objects.filter(checked_at__isnull=True, pk__gt=after)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        for response_id in ids:
+            try:
+                done += response_process(response_id=response_id)
+            except Exception:
+                logger.exception("Checks of response %s failed; retried next run", response_id)
+            if time.monotonic() >= deadline:
+                break
+        if len(ids) < batch_size:
+            break
+        after = ids[-1]
+    return done
 
 
 def questionnaire_new_version(*, questionnaire: Questionnaire) -> Questionnaire:

@@ -14,7 +14,7 @@
       Plotly.newPlot(el, fig.data, layout, {
         responsive: true,
         displaylogo: false,
-        modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d"],
+        displayModeBar: false,
       });
       el.dataset.drawn = "1";
       el.on("plotly_click", function (event) {

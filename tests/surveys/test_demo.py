@@ -46,12 +46,20 @@ def test_it_rates_55_to_90_percent_of_finished_dossiers_per_office(offices):
     assert not Response.objects.filter(dossier__finished_at__isnull=True).exists()
 
 
-def test_it_uses_sipas_for_departments_and_the_counter_rating_elsewhere(offices):
+def test_every_office_has_counter_ratings_and_a_paper_sample_of_sipas(offices):
     demo_responses_seed(rng=random.Random(7), offices=offices)
-    codes = dict(Response.objects.values_list("office__kind", "questionnaire__code").distinct())
-    assert codes[OfficeKind.DEPARTMENT] == "sipas"
-    assert codes[OfficeKind.COMMUNE_ONE_STOP] == "counter"
+    for office in offices:
+        by_code = dict(
+            Response.objects.filter(office=office)
+            .values_list("questionnaire__code")
+            .annotate(n=Count("pk"))
+        )
+        assert by_code["counter"] > by_code.get("sipas", 0)
+    sipas = Response.objects.filter(questionnaire__code="sipas")
+    assert sipas.exists()
+    assert set(sipas.values_list("channel", flat=True)) == {"paper"}
     assert Questionnaire.objects.get(code="sipas", is_current=True).frozen
+    assert Questionnaire.objects.get(code="counter", is_current=True).frozen
 
 
 def test_satisfied_is_set_for_every_satisfaction_answer_and_mostly_true(offices):
