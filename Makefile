@@ -18,7 +18,7 @@ migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
 seed: migrate
-	$(BIN)/python manage.py seed_demo $(SEED_ARGS)
+	$(BIN)/python manage.py seed_demo --if-empty $(SEED_ARGS)
 
 ## Run web + Celery worker + beat on http://127.0.0.1:8000 with demo data (SQLite by default).
 run: seed

@@ -15,6 +15,10 @@ DEFAULT_SCHEDULE = {
         "task": "reports.tasks.stats_refresh_recent",
         "crontab": {"minute": "15", "hour": "2"},
     },
+    "surveys: check new responses and open follow-ups": {
+        "task": "surveys.tasks.responses_check_pending",
+        "every_seconds": 60,
+    },
     "surveys: escalate overdue follow-ups": {
         "task": "surveys.tasks.followups_escalate",
         "crontab": {"minute": "7"},

@@ -232,6 +232,9 @@ SURVEY_RATE_LIMIT_DEVICE = env.str("SURVEY_RATE_LIMIT_DEVICE", default="600/h")
 SURVEY_CONFIG_CACHE_SECONDS = env.int(
     "SURVEY_CONFIG_CACHE_SECONDS", default=30 if PRODUCTION else 0
 )
+# Run a response's integrity checks and follow-up hook in the web process right after
+# it is stored (development, tests) instead of only in the minutely beat task.
+SURVEY_CHECK_INLINE = env.bool("SURVEY_CHECK_INLINE", default=not PRODUCTION)
 
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -271,3 +274,5 @@ ALERT_NEGATIVE_SHARE = env.float("ALERT_NEGATIVE_SHARE", default=0.5)
 ALERT_SILENT_WORKING_DAYS = env.int("ALERT_SILENT_WORKING_DAYS", default=3)
 if not 0 < ALERT_NEGATIVE_SHARE <= 1:
     raise ImproperlyConfigured("ALERT_NEGATIVE_SHARE must be a fraction in (0, 1].")
+# Dashboard figures are cached per page and filter until the next roll-up refresh (0: off).
+REPORTS_CACHE_SECONDS = env.int("REPORTS_CACHE_SECONDS", default=300)

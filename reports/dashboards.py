@@ -10,10 +10,15 @@ without an apology), each one indexed query with a LIMIT.
 """
 
 import datetime
+import hashlib
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Max
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
@@ -22,6 +27,7 @@ from offices.models import AdministrativeUnit, Dossier, Office, OfficeKind, Role
 from portal.lib import rates
 from reports import charts
 from reports.exports import TABLES, Table
+from reports.models import RefreshState
 from reports.selectors import stats_compute, stats_grouped
 from reports.targets import TARGET_METRICS, TargetResolver
 from reports.templatetags.reports_tags import format_change, format_number, format_rate
@@ -199,7 +205,39 @@ class DashboardPage:
         return crumbs
 
     # ----- figures --------------------------------------------------------------
-    def _compute(self, **overrides):
+    @cached_property
+    def _cache_prefix(self):
+        """Return the cache key prefix: scope, filters, today and the roll-up version.
+
+        The version is the last roll-up refresh (one query), so a refresh makes
+        every cached figure stale at once.
+        """
+        version = RefreshState.objects.aggregate(v=Max("last_run_at"), w=Max("watermark"))
+        scope = f"office:{self.office.pk}" if self.office is not None else f"unit:{self.unit.pk}"
+        raw = "|".join(
+            [
+                str(version["v"]),
+                str(version["w"]),
+                scope,
+                self.flt.querystring(),
+                timezone.localdate().isoformat(),
+            ]
+        )
+        return "reports:page:" + hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+    def _cached(self, name, compute):
+        """Return ``compute()``, kept in the cache for ``REPORTS_CACHE_SECONDS`` (0: never)."""
+        seconds = getattr(settings, "REPORTS_CACHE_SECONDS", 0)
+        if not seconds:
+            return compute()
+        key = f"{self._cache_prefix}:{name}"
+        value = cache.get(key)
+        if value is None:
+            value = compute()
+            cache.set(key, value, seconds)
+        return value
+
+    def _compute(self, name, **overrides):
         kwargs = {
             "offices": self.offices,
             "start": self.flt.start,
@@ -207,9 +245,9 @@ class DashboardPage:
             **self.flt.selector_kwargs(),
         }
         kwargs.update(overrides)
-        return stats_compute(**kwargs)
+        return self._cached(f"compute:{name}", lambda: stats_compute(**kwargs))
 
-    def _grouped(self, group_by, **overrides):
+    def _grouped(self, group_by, name=None, **overrides):
         kwargs = {
             "offices": self.offices,
             "start": self.flt.start,
@@ -218,13 +256,16 @@ class DashboardPage:
             **self.flt.selector_kwargs(),
         }
         kwargs.update(overrides)
-        return stats_grouped(**kwargs)
+        return self._cached(f"grouped:{name or group_by}", lambda: stats_grouped(**kwargs))
 
     @cached_property
     def summary(self):
-        current = self._compute(with_previous=False)
+        current = self._compute("current", with_previous=False)
         previous = self._compute(
-            start=self.flt.previous.start, end=self.flt.previous.end, with_previous=False
+            "previous",
+            start=self.flt.previous.start,
+            end=self.flt.previous.end,
+            with_previous=False,
         )
         current["previous"] = _augment(previous)
         return _augment(current)
@@ -300,9 +341,9 @@ class DashboardPage:
             row["path"] = unit.path if unit else self.unit.path
         return self._mark_targets(rows, lambda r: r["path"])
 
-    def _office_rows(self, offices):
-        rows = self._grouped("office", offices=offices)
-        meta = {o.pk: o for o in Office.objects.filter(pk__in=offices).select_related("unit")}
+    def _office_rows(self):
+        rows = self._grouped("office")
+        meta = {o.pk: o for o in self.offices.select_related("unit")}
         kinds = dict(OfficeKind.choices)
         for row in rows:
             _augment(row)
@@ -326,7 +367,7 @@ class DashboardPage:
         """Return every office of the page with its figures."""
         if self.office is not None:
             return []
-        return self._office_rows(self.offices)
+        return self._office_rows()
 
     @cached_property
     def unit_rows(self):
@@ -347,7 +388,7 @@ class DashboardPage:
         start = self.flt.start
         if self.flt.preset != "custom":
             start = min(start, _months_back(end, TREND_MONTHS))
-        rows = self._grouped("month", start=start, end=end)
+        rows = self._grouped("month", name=f"month:{start}", start=start, end=end)
         for row in rows:
             _augment(row)
             key = str(row.get("key") or "")
@@ -427,8 +468,6 @@ class DashboardPage:
     @cached_property
     def follow_up_rows(self):
         """Return up to 50 open follow-ups, soonest due first."""
-        from django.utils import timezone
-
         now = timezone.now()
         follow_ups = (
             FollowUp.objects.filter(
@@ -456,8 +495,6 @@ class DashboardPage:
     @cached_property
     def comment_rows(self):
         """Return the 20 latest free-text answers of the period (flagged ones included, marked)."""
-        from django.utils import timezone
-
         answers = (
             Answer.objects.filter(
                 response__office__in=self.offices,
@@ -727,7 +764,7 @@ class DashboardPage:
         offices = Office.objects.filter(
             unit__unit_set=unit.unit_set, unit__path__startswith=unit.path
         )
-        figures = self._compute(offices=offices, with_previous=False)
+        figures = self._compute(f"unit:{unit.pk}", offices=offices, with_previous=False)
         criteria = [c for c in figures.get("criteria") or [] if c.get("rate") is not None]
         if not criteria:
             return None

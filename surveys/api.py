@@ -10,7 +10,9 @@ Who may send what:
   an office slug (channel ``link``) or the QR ``token`` of a dossier
   (channel ``qr``); rate limited per IP.
 
-The same ``response_submit`` as the pages validates and stores.
+The same ``response_submit`` as the pages validates and stores. The payload is
+read by ``submission_data`` (a fast path for plain payloads, the serializer
+for the rest); the serializers still describe the endpoint in the schema.
 """
 
 from django.utils.translation import gettext_lazy as _
@@ -22,9 +24,11 @@ from rest_framework.decorators import (
     api_view,
     authentication_classes,
     permission_classes,
+    renderer_classes,
     throttle_classes,
 )
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response as ApiResponse
 
 from offices.access import scope_for
@@ -37,7 +41,10 @@ from surveys.selectors import office_public_get
 from surveys.serializers import (
     ResponseErrorSerializer,
     ResponseResultSerializer,
+    ResponseSubmitError,
     ResponseSubmitSerializer,
+    response_result,
+    submission_data,
 )
 from surveys.services import ResponseError, response_submit
 from surveys.views import client_ip
@@ -228,6 +235,7 @@ def _refusal(code, errors, http_status):
 @authentication_classes([DeviceAuthentication, TokenAuthentication, SessionAuthentication])
 @permission_classes([AllowAny])
 @throttle_classes([])
+@renderer_classes([JSONRenderer])  # JSON only: no content negotiation on the hot path
 def response_create(request):
     kind, who = _caller(request)
     limited = (
@@ -241,10 +249,10 @@ def response_create(request):
             _error("", _("Gửi quá nhiều phiếu trong thời gian ngắn; hãy thử lại sau.")),
             status.HTTP_429_TOO_MANY_REQUESTS,
         )
-    serializer = ResponseSubmitSerializer(data=request.data)
-    if not serializer.is_valid():
-        return _refusal("invalid", serializer.errors, status.HTTP_400_BAD_REQUEST)
-    data = serializer.validated_data
+    try:
+        data = submission_data(request.data)
+    except ResponseSubmitError as exc:
+        return _refusal("invalid", exc.errors, status.HTTP_400_BAD_REQUEST)
     if (data.get("website") or "").strip():
         return ApiResponse(status=status.HTTP_202_ACCEPTED)
     try:
@@ -256,15 +264,7 @@ def response_create(request):
             status.HTTP_409_CONFLICT if exc.code == "already_rated" else status.HTTP_400_BAD_REQUEST
         )
         return _refusal(exc.code, exc.errors, http_status)
-    body = ResponseResultSerializer(
-        {
-            "client_id": response.client_id,
-            "created": created,
-            "office": response.office.slug,
-            "questionnaire": response.questionnaire.code,
-            "questionnaire_version": response.questionnaire.version,
-            "channel": response.channel,
-            "submitted_at": response.submitted_at,
-        }
-    ).data
-    return ApiResponse(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+    return ApiResponse(
+        response_result(response=response, created=created),
+        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+    )

@@ -1,6 +1,7 @@
 """Complaints and follow-ups (tiếp nhận, xử lý phản ánh kiến nghị).
 
-When a follow-up opens (``followup_open_for``, run after every submission):
+When a follow-up opens (``followup_open_for``, run once for every submission,
+within a minute, by ``surveys.services.response_process``):
 
 - a low rating with an explanation: an answer at the lowest level of the
   3-level counter rating (1, "Không hài lòng") or at level ≤ 2 of a 5-level

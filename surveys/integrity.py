@@ -1,8 +1,10 @@
 """Integrity checks: flag, never delete, responses that look manufactured.
 
-``response_check(response_id)`` runs after each submission (queued by
-``surveys.tasks.response_after_submit``) and applies five rules, each a
-database count around the response's own time:
+``response_check(response_id)`` runs once for each submission (from
+``surveys.services.response_process``: the minutely beat task, or right after
+the submission with ``SURVEY_CHECK_INLINE``) and applies five rules, each a
+database count around the response's own time (so running it a minute later
+gives the same result):
 
 - ``device_burst`` / ``ip_burst``: more than ``INTEGRITY_BURST_MAX_*``
   responses from one kiosk device (or one hashed IP) within

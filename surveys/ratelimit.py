@@ -43,13 +43,11 @@ def rate_limit_hit(*, scope: str, key: str, rate: str | None = None) -> bool:
     cache_key = f"rl:{scope}:{key}:{window}:{bucket}"
     cache = caches["default"]
     if isinstance(cache, RedisCache):
-        # One round trip instead of Django's EXISTS + INCR (+ SET for a new window).
+        # One round trip (EVALSHA) instead of Django's EXISTS + INCR (+ SET for a
+        # new window); cheaper on the CPU than a pipeline, which redis-py builds
+        # afresh (with a copy of every response callback) on each call.
         full_key = cache.make_and_validate_key(cache_key)
-        pipe = _redis_client(cache).pipeline(transaction=False)
-        pipe.incr(full_key)
-        pipe.expire(full_key, window + 1, nx=True)
-        hits, _set = pipe.execute()
-        return hits > count
+        return _incr_script(cache)(keys=[full_key], args=[window + 1]) > count
     try:
         hits = cache.incr(cache_key)
     except ValueError:
@@ -58,13 +56,22 @@ def rate_limit_hit(*, scope: str, key: str, rate: str | None = None) -> bool:
     return hits > count
 
 
-_clients = {}
+_INCR_EXPIRE = """
+local hits = redis.call('INCR', KEYS[1])
+if hits == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return hits
+"""
+_scripts = {}
 
 
-def _redis_client(cache):
-    """Return one redis client per cache backend (Django builds a new one on every call)."""
+def _incr_script(cache):
+    """Return the INCR-and-expire script bound to one redis client per cache backend.
+
+    Django's RedisCache builds a new client object on every call; keep one.
+    """
     key = tuple(cache._servers)
-    client = _clients.get(key)
-    if client is None:
-        client = _clients[key] = cache._cache.get_client(None, write=True)
-    return client
+    script = _scripts.get(key)
+    if script is None:
+        client = cache._cache.get_client(None, write=True)
+        script = _scripts[key] = client.register_script(_INCR_EXPIRE)
+    return script

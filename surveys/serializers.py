@@ -1,4 +1,14 @@
-"""Serializers of the responses API: shapes only, every rule is in ``response_submit``."""
+"""Serializers of the responses API: shapes only, every rule is in ``response_submit``.
+
+``submission_data`` is the hot path of ``POST /api/v1/responses/``: it takes
+the common payload without building a serializer (DRF deep-copies its 17
+declared fields on every instantiation) and hands anything else to
+``ResponseSubmitSerializer``, which stays the one source of error messages
+and of the OpenAPI schema.
+"""
+
+import re
+import uuid
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
@@ -89,3 +99,119 @@ class ResponseErrorSerializer(serializers.Serializer):
         child=serializers.ListField(child=serializers.CharField()),
         help_text=_("Mã câu hỏi hoặc tên trường → thông báo (tiếng Việt / tiếng Anh)."),
     )
+
+
+class ResponseSubmitError(Exception):
+    """The payload does not fit ``ResponseSubmitSerializer``; ``errors`` as the serializer says."""
+
+    def __init__(self, errors):
+        super().__init__(str(errors))
+        self.errors = errors
+
+
+_SLUG_RE = re.compile(r"[-a-zA-Z0-9_]+")
+_CHANNELS = frozenset(ResponseChannel.values)
+_LANGUAGES = frozenset(("vi", "en"))
+# Fields the fast path checks itself: name -> (kind, max_length or allowed values).
+_FAST_FIELDS = {
+    "client_id": ("uuid", None),
+    "office": ("slug", None),
+    "questionnaire": ("slug", None),
+    "token": ("text", 500),
+    "procedure": ("blank_text", 50),
+    "dossier": ("blank_text", 64),
+    "officer": ("blank_text", 50),
+    "website": ("blank_text", None),
+    "channel": ("choice", _CHANNELS),
+    "language": ("choice", _LANGUAGES),
+    "questionnaire_version": ("int", (1, None)),
+    "duration_seconds": ("int", (0, 86400)),
+    "answers": ("answers", None),
+}
+
+
+def _plain_text(value, max_length):
+    # What CharField accepts unchanged: a trimmed ASCII string without NUL
+    # (anything else, e.g. surrogates or numbers to coerce, goes the long way).
+    return (
+        type(value) is str
+        and value.isascii()
+        and "\x00" not in value
+        and value == value.strip()
+        and (max_length is None or len(value) <= max_length)
+    )
+
+
+def _fast_value(kind, rule, value):
+    """Return (True, validated value) when the serializer would accept ``value`` as is."""
+    if kind == "uuid":
+        if type(value) is str:
+            try:
+                return True, uuid.UUID(hex=value)
+            except ValueError:
+                return False, None
+    elif kind == "slug":
+        if _plain_text(value, None) and _SLUG_RE.fullmatch(value):
+            return True, value
+    elif kind == "text":
+        if value and _plain_text(value, rule):
+            return True, value
+    elif kind == "blank_text":
+        if _plain_text(value, rule):
+            return True, value
+    elif kind == "choice":
+        if type(value) is str and value in rule:
+            return True, value
+    elif kind == "int":
+        low, high = rule
+        if type(value) is int and value >= low and (high is None or value <= high):
+            return True, value
+    elif kind == "answers" and type(value) is dict and None not in value.values():
+        # DictField(child=JSONField()): any JSON value but null.
+        return True, value
+    return False, None
+
+
+def submission_data(data) -> dict:
+    """Return the validated submission payload, as ``ResponseSubmitSerializer`` gives it.
+
+    Plain payloads (only the fields above, each already in its final form)
+    are taken as they are; any other payload, including every invalid one,
+    goes through the serializer, so the rules and messages are the
+    serializer's. Raises ResponseSubmitError with the serializer's errors.
+    """
+    if type(data) is dict and "answers" in data:
+        validated = {}
+        for name, value in data.items():
+            spec = _FAST_FIELDS.get(name)
+            if spec is None:
+                if name in ResponseSubmitSerializer._declared_fields:
+                    break  # contact, submitted_at: let the serializer parse them
+                continue  # unknown keys are ignored, as by the serializer
+            ok, clean = _fast_value(*spec, value)
+            if not ok:
+                break
+            validated[name] = clean
+        else:
+            validated.setdefault("language", "vi")
+            return validated
+    serializer = ResponseSubmitSerializer(data=data)
+    if not serializer.is_valid():
+        raise ResponseSubmitError(serializer.errors)
+    return serializer.validated_data
+
+
+_datetime_field = serializers.DateTimeField()
+
+
+def response_result(*, response, created: bool) -> dict:
+    """Return the body of a stored submission, as ``ResponseResultSerializer`` renders it."""
+    return {
+        "client_id": str(response.client_id),
+        "created": created,
+        "office": response.office.slug,
+        "questionnaire": response.questionnaire.code,
+        "questionnaire_version": response.questionnaire.version,
+        "channel": response.channel,
+        "submitted_at": _datetime_field.to_representation(response.submitted_at),
+    }

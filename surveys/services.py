@@ -17,7 +17,7 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.db.models import Q
 from django.db.models.constants import OnConflict
 from django.db.models.sql import InsertQuery
@@ -456,6 +456,40 @@ def _insert_in_transaction(response, answers):
 
 # Answer columns written with a response, in the order of the VALUES rows.
 _ANSWER_COLUMNS = ("question", "value_int", "value_text", "value_choices", "satisfied")
+# (alias, number of answers) -> SQL of _insert_one_statement; built once per process.
+_insert_sql = {}
+
+
+def _response_fields():
+    return [f for f in Response._meta.local_concrete_fields if not f.primary_key]
+
+
+def _insert_sql_for(conn, response, answer_count):
+    key = (conn.alias, answer_count)
+    sql = _insert_sql.get(key)
+    if sql is not None:
+        return sql
+    fields = _response_fields()
+    query = InsertQuery(Response, on_conflict=OnConflict.IGNORE)
+    query.insert_values(fields, [response])
+    compiler = query.get_compiler(connection=conn)
+    compiler.returning_fields = [Response._meta.pk]
+    [(response_sql, params)] = compiler.as_sql()
+    # The parameters are computed per call in _insert_one_statement, one per field.
+    assert response_sql.count("%s") == len(params) == len(fields), response_sql
+    answer_fields = [Answer._meta.get_field(name) for name in _ANSWER_COLUMNS]
+    row = "(" + ", ".join(f"%s::{field.db_type(conn)}" for field in answer_fields) + ")"
+    qn = conn.ops.quote_name
+    columns = ", ".join(qn(c) for c in ["response_id", *(f.column for f in answer_fields)])
+    sql = f"WITH r AS ({response_sql})"
+    if answer_count:
+        sql += (
+            f", a AS (INSERT INTO {qn(Answer._meta.db_table)} ({columns}) "
+            f"SELECT r.id, v.* FROM r CROSS JOIN (VALUES {', '.join([row] * answer_count)}) AS v)"
+        )
+    sql += " SELECT id FROM r"
+    _insert_sql[key] = sql
+    return sql
 
 
 def _insert_one_statement(response, answers):
@@ -465,41 +499,28 @@ def _insert_one_statement(response, answers):
     answers' ``INSERT … SELECT``: atomic on its own (autocommit or inside
     the caller's transaction), and a replayed client id or a rated dossier
     inserts nothing instead of raising, so no savepoint is needed. The SQL
-    of the response row comes from Django's insert compiler, so it follows
-    the model.
+    comes from Django's insert compiler once per process (so it follows the
+    model); each call only converts the values, as the compiler does.
     """
-    query = InsertQuery(Response, on_conflict=OnConflict.IGNORE)
-    query.insert_values(
-        [f for f in Response._meta.local_concrete_fields if not f.primary_key], [response]
-    )
-    compiler = query.get_compiler(connection=connection)
-    compiler.returning_fields = [Response._meta.pk]
-    [(response_sql, response_params)] = compiler.as_sql()
-    fields = [Answer._meta.get_field(name) for name in _ANSWER_COLUMNS]
-    row = "(" + ", ".join(f"%s::{field.db_type(connection)}" for field in fields) + ")"
-    answer_params = []
+    conn = connections[DEFAULT_DB_ALIAS]
+    sql = _insert_sql_for(conn, response, len(answers))
+    params = [f.get_db_prep_save(f.pre_save(response, True), conn) for f in _response_fields()]
+    answer_fields = [Answer._meta.get_field(name) for name in _ANSWER_COLUMNS]
     for question, values in answers:
-        answer = Answer(question=question, **values)
-        answer_params.extend(
-            field.get_db_prep_save(getattr(answer, field.attname), connection) for field in fields
-        )
-    qn = connection.ops.quote_name
-    columns = ", ".join(qn(column) for column in ["response_id", *(f.column for f in fields)])
-    sql = f"WITH r AS ({response_sql})"
-    if answers:
-        sql += (
-            f", a AS (INSERT INTO {qn(Answer._meta.db_table)} ({columns}) "
-            f"SELECT r.id, v.* FROM r CROSS JOIN (VALUES {', '.join([row] * len(answers))}) AS v)"
-        )
-    sql += " SELECT id FROM r"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, (*response_params, *answer_params))
+        for field in answer_fields:
+            if field.name == "question":
+                value = question.pk
+            else:
+                value = values[field.name] if field.name in values else field.get_default()
+            params.append(field.get_db_prep_save(value, conn))
+    with conn.cursor() as cursor:
+        cursor.execute(sql, params)
         inserted = cursor.fetchone()
     if inserted is None:
         return False
     response.pk = inserted[0]
     response._state.adding = False
-    response._state.db = connection.alias
+    response._state.db = conn.alias
     return True
 
 

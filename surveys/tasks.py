@@ -3,16 +3,27 @@
 from celery import shared_task
 
 
+@shared_task(ignore_result=True)
+def responses_check_pending():
+    """Run the integrity checks and the follow-up hook on responses not yet checked (every minute)."""
+    from surveys.services import responses_check_pending as check
+
+    return check()
+
+
 @shared_task(
     autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5, ignore_result=True
 )
 def response_after_submit(response_id):
-    """Run the integrity checks on a new response, then open a follow-up if it needs one."""
-    from surveys.followups import followup_open_for
-    from surveys.integrity import response_check
+    """Check one response now, unless it was checked already.
 
-    response_check(response_id)
-    followup_open_for(response_id)
+    Submissions no longer queue it (the periodic ``responses_check_pending``
+    does the work); kept for messages queued before that change and for
+    checking one response by hand.
+    """
+    from surveys.services import response_process
+
+    response_process(response_id=response_id)
 
 
 # Follow-ups (helper C2): reply delivery and hourly escalation.

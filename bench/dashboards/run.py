@@ -9,7 +9,9 @@ the office's busiest procedure, and times each page over the ``--months``
 months ending on the last day that has roll-up rows. The view functions are
 called in-process through ``RequestFactory`` as a superuser (scope checks
 included, middleware and network left out); every run reads the database
-afresh (no cache). Prints a Markdown table for docs/PERFORMANCE.md.
+afresh unless ``REPORTS_CACHE_SECONDS`` is on (then the first call fills the
+page cache and the timed calls read it). Run with ``REPORTS_CACHE_SECONDS=0``
+for the cold figures. Prints a Markdown table for docs/PERFORMANCE.md.
 """
 
 import argparse
@@ -67,7 +69,10 @@ def main():
     province = max(provinces, key=office_count)
     last_day = ResponseDay.objects.aggregate(m=Max("day"))["m"] or dt.date.today()
     end = last_day
-    start = (end.replace(day=1) - dt.timedelta(days=31 * (args.months - 1))).replace(day=1)
+    year, month = end.year, end.month - (args.months - 1)
+    while month < 1:
+        year, month = year - 1, month + 12
+    start = dt.date(year, month, 1)
     children = AdministrativeUnit.objects.filter(parent=province)
     child = max(children, key=office_count) if children else None
     scope_unit = child or province
@@ -151,7 +156,10 @@ def main():
             )
         )
 
+    from django.conf import settings
+
     print(
+        f"REPORTS_CACHE_SECONDS={settings.REPORTS_CACHE_SECONDS}; "
         f"database: {connection.vendor} {connection.settings_dict.get('NAME')}; "
         f"period {start} – {end}; responses in the province: {responses_in_province:,}; "
         f"roll-up rows: ResponseDay {ResponseDay.objects.count():,}"

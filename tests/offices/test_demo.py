@@ -9,6 +9,7 @@ from django.core.management import call_command
 from offices.access import scope_for
 from offices.demo import demo_catalogue_seed
 from offices.models import Field, Holiday, HolidayKind, Office, Officer, Procedure, Role
+from tests.factories import DossierFactory
 
 
 @pytest.fixture(autouse=True)
@@ -104,3 +105,20 @@ class TestSeedDemoCommand:
         assert "[1/" in out
         assert "pw-demo-2" in out
         assert get_user_model().objects.filter(username__startswith="demo-").count() == 4
+
+    def test_if_empty_skips_the_heavy_steps_once_the_demo_has_dossiers(self, monkeypatch):
+        from portal.management.commands import seed_demo
+
+        calls = []
+
+        def step_dossiers(context):
+            calls.append("dossiers")
+            DossierFactory(office=context["catalogue"].centre)
+            return "ok"
+
+        monkeypatch.setattr(seed_demo, "STEPS", [seed_demo.STEPS[0], ("dossiers", step_dossiers)])
+        call_command("seed_demo", "--if-empty")
+        call_command("seed_demo", "--if-empty")
+        assert calls == ["dossiers"]
+        call_command("seed_demo")
+        assert calls == ["dossiers", "dossiers"]

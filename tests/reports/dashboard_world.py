@@ -10,6 +10,7 @@ province 45, office staff of O1 and of O4, an admin, a role-less user.
 import datetime as dt
 
 import pytest
+from django.core.cache import cache
 
 from offices.models import OfficeKind, Role
 from reports.services import stats_refresh
@@ -135,5 +136,6 @@ class DashboardWorld(World):
 def dash_world(db, time_machine, settings):
     # Users are made with passwords; the default hasher would cost seconds per test.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    cache.clear()  # cached dashboard figures of an earlier test must not leak in
     time_machine.move_to(dt.datetime(2025, 3, 20, 10, 0, tzinfo=dt.UTC), tick=False)
     return DashboardWorld()

@@ -62,3 +62,36 @@ class TestQueriesPerPage:
         with CaptureQueriesContext(connection) as after:
             client.get(url)
         assert len(after.captured_queries) == len(before.captured_queries)
+
+
+class TestCachedFigures:
+    def test_a_second_view_reads_the_figures_from_the_cache(self, client, dash, settings):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        settings.REPORTS_CACHE_SECONDS = 300
+        client.force_login(dash.users["province"])
+        url = pages()["province"]
+        with CaptureQueriesContext(connection) as cold:
+            client.get(url)
+        with CaptureQueriesContext(connection) as warm:
+            client.get(url)
+        assert len(warm.captured_queries) < len(cold.captured_queries) - 30
+
+    def test_a_roll_up_refresh_makes_the_cached_figures_stale(
+        self, client, dash, settings, time_machine
+    ):
+        import datetime as dt
+
+        from reports.services import stats_refresh
+        from tests.reports.conftest import local
+
+        settings.REPORTS_CACHE_SECONDS = 300
+        client.force_login(dash.users["province"])
+        url = pages()["province"]
+        before = client.get(url).context["page"].summary["responses"]
+        time_machine.move_to(dt.datetime(2025, 3, 20, 10, 5, tzinfo=dt.UTC), tick=False)
+        dash.response(office=0, when=local(dt.date(2025, 3, 19)), q3=3)
+        assert client.get(url).context["page"].summary["responses"] == before  # cached
+        stats_refresh()
+        assert client.get(url).context["page"].summary["responses"] == before + 1

@@ -2,6 +2,7 @@
 user's scope, 404 outside it, 403 without a dashboard role, a login redirect when anonymous."""
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 
 from offices.models import OfficeKind, Role, UnitLevel
@@ -13,6 +14,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def tree(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    cache.clear()
     province = UnitFactory(code="44", name="Tỉnh A")
     district = UnitFactory(code="450", level=UnitLevel.DISTRICT, parent=province)
     sibling = UnitFactory(code="451", level=UnitLevel.DISTRICT, parent=province)

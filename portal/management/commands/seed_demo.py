@@ -50,6 +50,12 @@ def step_stats(context):
     return f"{summary['rows']} dòng tổng hợp / roll-up rows"
 
 
+def _demo_has_dossiers(catalogue):
+    from offices.models import Dossier
+
+    return Dossier.objects.filter(office=catalogue.centre).exists()
+
+
 # The order matters: each step may use what the steps before it put in ``context``.
 STEPS = [
     ("Danh mục (đơn vị, cơ quan, thủ tục, người dùng) / catalogue", step_catalogue),
@@ -72,11 +78,24 @@ class Command(BaseCommand):
             help=f"Mật khẩu các tài khoản demo / demo users' password (default {DEFAULT_PASSWORD})",
         )
         parser.add_argument("--seed", type=int, default=2025, help="Hạt giống ngẫu nhiên / seed")
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help=(
+                "Chỉ tạo hồ sơ, phiếu đánh giá khi chưa có (dùng cho `make run`) / seed dossiers "
+                "and responses only when the demo has none yet (used by `make run`)"
+            ),
+        )
 
-    def handle(self, *args, password, seed, **options):
+    def handle(self, *args, password, seed, if_empty=False, **options):
         context = {"rng": random.Random(seed), "password": password, "seed": seed}
         started = time.monotonic()
         for number, (title, step) in enumerate(STEPS, start=1):
+            if number > 1 and if_empty and _demo_has_dossiers(context["catalogue"]):
+                self.stdout.write(
+                    f"[{number}/{len(STEPS)}] {title}: đã có, bỏ qua / already seeded, skipped"
+                )
+                continue
             step_started = time.monotonic()
             self.stdout.write(f"[{number}/{len(STEPS)}] {title} …")
             summary = step(context)
