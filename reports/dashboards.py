@@ -67,8 +67,12 @@ class Block:
     note: str = ""
 
     @cached_property
-    def cells(self):
-        return self.table.cells(self.rows)
+    def body_html(self):
+        return self.table.body_html(
+            self.rows,
+            small_sample_label=_("ít mẫu"),
+            empty_label=_("Không có dữ liệu trong kỳ này."),
+        )
 
 
 @dataclass
@@ -499,7 +503,8 @@ class DashboardPage:
             Answer.objects.filter(
                 response__office__in=self.offices,
                 question__kind__in=[QuestionKind.SHORT_TEXT, QuestionKind.LONG_TEXT],
-                response__submitted_at__date__range=(self.flt.start, self.flt.end),
+                response__submitted_at__gte=_local_midnight(self.flt.start),
+                response__submitted_at__lt=_local_midnight(self.flt.end, days=1),
             )
             .exclude(value_text="")
             .select_related("response__office", "question")
@@ -834,6 +839,12 @@ class DashboardPage:
         if below:
             out.append(_("Dưới mục tiêu: %(names)s.") % {"names": ", ".join(below[:10])})
         return out
+
+
+def _local_midnight(day, days=0):
+    """Return the aware start of ``day`` (+ ``days``) in the portal's time zone."""
+    moment = datetime.datetime.combine(day + datetime.timedelta(days=days), datetime.time())
+    return timezone.make_aware(moment)
 
 
 def _criterion_label(criterion):

@@ -172,29 +172,40 @@ def _fast_value(kind, rule, value):
     return False, None
 
 
+def submission_plain(data) -> dict | None:
+    """Return the validated payload when it is plain, else None (the serializer must decide).
+
+    Plain: only the fields above, each already in its final form; the
+    result is what ``ResponseSubmitSerializer`` would give.
+    """
+    if type(data) is not dict or "answers" not in data:
+        return None
+    validated = {}
+    for name, value in data.items():
+        spec = _FAST_FIELDS.get(name)
+        if spec is None:
+            if name in ResponseSubmitSerializer._declared_fields:
+                return None  # contact, submitted_at: let the serializer parse them
+            continue  # unknown keys are ignored, as by the serializer
+        ok, clean = _fast_value(*spec, value)
+        if not ok:
+            return None
+        validated[name] = clean
+    validated.setdefault("language", "vi")
+    return validated
+
+
 def submission_data(data) -> dict:
     """Return the validated submission payload, as ``ResponseSubmitSerializer`` gives it.
 
-    Plain payloads (only the fields above, each already in its final form)
-    are taken as they are; any other payload, including every invalid one,
-    goes through the serializer, so the rules and messages are the
-    serializer's. Raises ResponseSubmitError with the serializer's errors.
+    Plain payloads are taken as they are (``submission_plain``); any other
+    payload, including every invalid one, goes through the serializer, so
+    the rules and messages are the serializer's. Raises ResponseSubmitError
+    with the serializer's errors.
     """
-    if type(data) is dict and "answers" in data:
-        validated = {}
-        for name, value in data.items():
-            spec = _FAST_FIELDS.get(name)
-            if spec is None:
-                if name in ResponseSubmitSerializer._declared_fields:
-                    break  # contact, submitted_at: let the serializer parse them
-                continue  # unknown keys are ignored, as by the serializer
-            ok, clean = _fast_value(*spec, value)
-            if not ok:
-                break
-            validated[name] = clean
-        else:
-            validated.setdefault("language", "vi")
-            return validated
+    validated = submission_plain(data)
+    if validated is not None:
+        return validated
     serializer = ResponseSubmitSerializer(data=data)
     if not serializer.is_valid():
         raise ResponseSubmitError(serializer.errors)

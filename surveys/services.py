@@ -9,6 +9,7 @@ store one row).
 """
 
 import datetime
+import functools
 import logging
 import re
 import time
@@ -460,8 +461,14 @@ _ANSWER_COLUMNS = ("question", "value_int", "value_text", "value_choices", "sati
 _insert_sql = {}
 
 
+@functools.cache
 def _response_fields():
     return [f for f in Response._meta.local_concrete_fields if not f.primary_key]
+
+
+@functools.cache
+def _answer_fields():
+    return [Answer._meta.get_field(name) for name in _ANSWER_COLUMNS]
 
 
 def _insert_sql_for(conn, response, answer_count):
@@ -477,7 +484,7 @@ def _insert_sql_for(conn, response, answer_count):
     [(response_sql, params)] = compiler.as_sql()
     # The parameters are computed per call in _insert_one_statement, one per field.
     assert response_sql.count("%s") == len(params) == len(fields), response_sql
-    answer_fields = [Answer._meta.get_field(name) for name in _ANSWER_COLUMNS]
+    answer_fields = _answer_fields()
     row = "(" + ", ".join(f"%s::{field.db_type(conn)}" for field in answer_fields) + ")"
     qn = conn.ops.quote_name
     columns = ", ".join(qn(c) for c in ["response_id", *(f.column for f in answer_fields)])
@@ -505,7 +512,7 @@ def _insert_one_statement(response, answers):
     conn = connections[DEFAULT_DB_ALIAS]
     sql = _insert_sql_for(conn, response, len(answers))
     params = [f.get_db_prep_save(f.pre_save(response, True), conn) for f in _response_fields()]
-    answer_fields = [Answer._meta.get_field(name) for name in _ANSWER_COLUMNS]
+    answer_fields = _answer_fields()
     for question, values in answers:
         for field in answer_fields:
             if field.name == "question":
@@ -514,14 +521,35 @@ def _insert_one_statement(response, answers):
                 value = values[field.name] if field.name in values else field.get_default()
             params.append(field.get_db_prep_save(value, conn))
     with conn.cursor() as cursor:
-        cursor.execute(sql, params)
-        inserted = cursor.fetchone()
+        inserted = _execute_prepared(
+            conn, cursor, f"surveys_response_insert_{len(answers)}", sql, params
+        )
     if inserted is None:
         return False
     response.pk = inserted[0]
     response._state.adding = False
     response._state.db = conn.alias
     return True
+
+
+def _execute_prepared(conn, cursor, name, sql, params):
+    """Execute ``sql`` as the server-side prepared statement ``name``; return the first row.
+
+    PostgreSQL parses and plans the statement once per connection instead of
+    on every submission (a fifth of the database's CPU for this insert). A
+    prepared statement lives as long as its session, through rollbacks; a
+    new connection prepares again. Not for poolers that reset sessions
+    between transactions (PgBouncer in transaction mode).
+    """
+    prepared = getattr(conn, "_surveys_prepared", None)
+    if prepared is None or prepared[0] is not conn.connection:
+        prepared = conn._surveys_prepared = (conn.connection, set())
+    if name not in prepared[1]:
+        numbers = iter(range(1, sql.count("%s") + 1))
+        cursor.execute(f"PREPARE {name} AS " + re.sub("%s", lambda _m: f"${next(numbers)}", sql))
+        prepared[1].add(name)
+    cursor.execute(f"EXECUTE {name} ({', '.join(['%s'] * len(params))})", params)
+    return cursor.fetchone()
 
 
 def _stored_instead(response):

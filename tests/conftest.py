@@ -30,6 +30,25 @@ def _eager_celery(settings):
     yield
 
 
+def pytest_collection_modifyitems(items):
+    """Refuse transactional tests without ``serialized_rollback``.
+
+    A transactional test that flushes without it lets post_migrate recreate
+    content types, and the next test that restores the serialized database
+    then fails on duplicates; it also loses the shipped questionnaires.
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if (
+            marker
+            and marker.kwargs.get("transaction")
+            and not marker.kwargs.get("serialized_rollback")
+        ):
+            raise pytest.UsageError(
+                f"{item.nodeid}: use django_db(transaction=True, serialized_rollback=True)"
+            )
+
+
 def pytest_runtest_logreport(report):
     if report.skipped:
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)

@@ -136,6 +136,59 @@ def wait_ready(port, timeout=30):
     raise SystemExit("gunicorn did not become ready")
 
 
+def _cpu_seconds(pid):
+    """Return user + system CPU seconds of process ``pid`` (0 if it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid):
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _backend_pids(database_url):
+    import psycopg2
+
+    with psycopg2.connect(database_url) as conn, conn.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def cpu_snapshot(server_pid, database_url):
+    """Return {pid: cpu seconds} of gunicorn (master + workers) and of the bench database's backends.
+
+    Other sessions' load does not enter these counts, so CPU per request
+    compares floor and submission even on a shared machine.
+    """
+    web = {pid: _cpu_seconds(pid) for pid in [server_pid, *_children(server_pid)]}
+    db = {pid: _cpu_seconds(pid) for pid in _backend_pids(database_url)}
+    return {"web": web, "db": db}
+
+
+def cpu_per_request(before, after, requests):
+    """Return CPU milliseconds per request of the web and database processes between snapshots."""
+    result = {}
+    for part in ("web", "db"):
+        spent = sum(cpu - before[part].get(pid, 0.0) for pid, cpu in after[part].items())
+        result[f"{part}_cpu_ms"] = round(spent * 1000 / max(requests, 1), 3)
+    result["cpu_ms"] = round(result["web_cpu_ms"] + result["db_cpu_ms"], 3)
+    return result
+
+
 def run_wrk(args, path, duration, csrf):
     env = dict(os.environ, BENCH_OFFICE="bench-office", BENCH_CSRF=csrf)
     cmd = [
@@ -176,6 +229,7 @@ def purge_queue(redis_url):
 
 def main():
     args = parse_args()
+    load_before = os.getloadavg()
     env = server_env(args)
     prepare(env)
     floor_before, responses_before = count_rows(env)
@@ -199,8 +253,12 @@ def main():
         run_wrk(args, "/bench/floor/", 3, csrf)  # warm-up: connections, imports, caches
         run_wrk(args, "/api/v1/responses/", 3, csrf)
         for _ in range(args.rounds):
-            rounds["floor"].append(run_wrk(args, "/bench/floor/", args.duration, csrf))
-            rounds["submission"].append(run_wrk(args, "/api/v1/responses/", args.duration, csrf))
+            for name, path in (("floor", "/bench/floor/"), ("submission", "/api/v1/responses/")):
+                before = cpu_snapshot(server.pid, args.database_url)
+                result = run_wrk(args, path, args.duration, csrf)
+                after = cpu_snapshot(server.pid, args.database_url)
+                result.update(cpu_per_request(before, after, result["requests"]))
+                rounds[name].append(result)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -208,6 +266,9 @@ def main():
     floor_after, responses_after = count_rows(env)
     best = {name: max(items, key=lambda r: r["rps"]) for name, items in rounds.items()}
     ratio = best["submission"]["rps"] / best["floor"]["rps"]
+    # CPU per request (web + database processes), the least CPU of the rounds of each.
+    least = {name: min(r["cpu_ms"] for r in items) for name, items in rounds.items()}
+    cpu_ratio = least["floor"] / least["submission"]
     stored = responses_after - responses_before
     sent_ok = sum(r["requests"] - r["errors"] for r in rounds["submission"])
     result = {
@@ -216,6 +277,9 @@ def main():
         "rounds": rounds,
         "best": best,
         "ratio": round(ratio, 3),
+        "cpu_ratio": round(cpu_ratio, 3),
+        "load_before": load_before,
+        "load_after": os.getloadavg(),
         "responses_stored": stored,
         "floor_rows_stored": floor_after - floor_before,
         "queue_purged": bool(purged),
@@ -223,8 +287,11 @@ def main():
     }
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=2))
-    print("| endpoint | req/s | p50 ms | p90 ms | p99 ms | errors |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print(
+        "| endpoint | req/s | p50 ms | p90 ms | p99 ms | errors "
+        "| CPU ms/request: gunicorn + PostgreSQL |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for name, label in (
         ("floor", "floor: 1-row insert view"),
         ("submission", "POST /api/v1/responses/"),
@@ -232,12 +299,20 @@ def main():
         for i, r in enumerate(rounds[name], start=1):
             print(
                 f"| {label} (round {i}) | {r['rps']:.0f} | {r['p50_ms']} | {r['p90_ms']} | "
-                f"{r['p99_ms']} | {r['errors']} |"
+                f"{r['p99_ms']} | {r['errors']} | "
+                f"{r['web_cpu_ms']} + {r['db_cpu_ms']} = {r['cpu_ms']} |"
             )
     print(
         f"\nSubmissions / floor (best rounds): {ratio:.0%}; "
         f"p99 at that load {best['submission']['p99_ms']} ms. "
         f"Responses stored: {stored} (of {sent_ok} accepted in measured rounds + warm-up)."
+    )
+    print(
+        f"CPU per request (gunicorn + PostgreSQL backends, least of the rounds): floor "
+        f"{least['floor']} ms, submission {least['submission']} ms; floor / submission "
+        f"{cpu_ratio:.0%}. Load average before / after: "
+        f"{' '.join(f'{x:.2f}' for x in load_before)} / "
+        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}."
     )
 
 

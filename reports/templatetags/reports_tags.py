@@ -32,7 +32,7 @@ def format_rate(rate, decimals=2):
 
 
 def format_change(delta, decimals=2):
-    """Return a change of rate in percentage points with its sign, e.g. ``+1,20 đ%``."""
+    """Return a change of rate in percentage points with its sign, e.g. ``+1,20``."""
     if delta is None:
         return DASH
     sign = "+" if delta > 0 else ""
@@ -60,39 +60,3 @@ def ci(interval):
     if not interval or interval[0] is None or interval[1] is None:
         return DASH
     return f"{format_number(interval[0] * 100, 1)}–{format_number(interval[1] * 100, 1)}%"
-
-
-@register.filter
-def get_item(mapping, key):
-    """Return ``mapping[key]`` (None when absent), for tables built from column specs."""
-    if mapping is None:
-        return None
-    try:
-        return mapping[key]
-    except (KeyError, IndexError, TypeError):
-        return getattr(mapping, key, None)
-
-
-@register.simple_tag
-def cell(row, column):
-    """Return ``row``'s value for ``column`` formatted by the column's kind."""
-    return column.display(row)
-
-
-@register.simple_tag(takes_context=True)
-def query_with(context, **changes):
-    """Return the current query string with ``changes`` applied (None removes a key)."""
-    params = context["request"].GET.copy()
-    for key, value in changes.items():
-        if value is None or value == "":
-            params.pop(key, None)
-        else:
-            params[key] = value
-    encoded = params.urlencode()
-    return f"?{encoded}" if encoded else ""
-
-
-@register.filter
-def sort_value(column, row):
-    """Return the value a sortable table sorts ``row`` on for ``column``."""
-    return column.sort_value(row)

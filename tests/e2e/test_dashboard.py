@@ -1,6 +1,8 @@
 """An official reads the province dashboard in a real browser: sign in, change the period,
 drill down by a bar and a row to an office, download an XLSX holding the figures shown."""
 
+import io
+
 import openpyxl
 import pytest
 from django.core.cache import cache
@@ -8,7 +10,7 @@ from playwright.sync_api import expect
 
 from tests.reports.dashboard_world import DashboardWorld
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 @pytest.fixture
@@ -80,7 +82,8 @@ class TestDashboardInABrowser:
             page.locator('#procedures a[data-export="xlsx"]').click()
         download = download_info.value
         assert download.suggested_filename == ("thu-tuc_mot-cua-o1_2025-01-01_2025-03-31.xlsx")
-        sheet = openpyxl.load_workbook(download.path()).active
+        with open(download.path(), "rb") as handle:  # the saved file has no .xlsx suffix
+            sheet = openpyxl.load_workbook(io.BytesIO(handle.read())).active
         headers = [c.value for c in sheet[1]]
         first = [c.value for c in sheet[2]]
         rate = first[headers.index("Tỷ lệ hài lòng")]

@@ -38,3 +38,33 @@ class TestLanguage:
         client.cookies["django_language"] = "fr"
         response = client.get(reverse("portal-home"))
         assert response.headers["Content-Language"] == "vi"
+
+
+@pytest.mark.django_db
+class TestNavigation:
+    def test_office_staff_get_their_office_tools(self, client):
+        from offices.models import Role
+        from tests.factories import OfficeFactory, make_user
+
+        office = OfficeFactory(slug="dong-hoi")
+        client.force_login(make_user(Role.OFFICE_STAFF, office=office))
+        html = client.get(reverse("portal-home")).content.decode()
+        assert reverse("offices-apology-list", args=["dong-hoi"]) in html
+        assert reverse("surveys-kiosk-devices", args=["dong-hoi"]) in html
+        assert reverse("offices-dossier-import") in html
+
+    def test_officials_get_reports_but_not_office_tools(self, client):
+        from offices.models import Role
+        from tests.factories import UnitFactory, make_user
+
+        client.force_login(make_user(Role.OFFICIAL, unit=UnitFactory()))
+        html = client.get(reverse("portal-home")).content.decode()
+        assert reverse("reports-index") in html
+        assert reverse("offices-dossier-import") not in html
+
+    def test_a_user_without_a_role_sees_no_reports_link(self, client):
+        from tests.factories import make_user
+
+        client.force_login(make_user())
+        html = client.get(reverse("portal-home")).content.decode()
+        assert reverse("reports-index") not in html

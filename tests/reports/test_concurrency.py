@@ -20,7 +20,7 @@ def snapshot():
     ]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 class TestConcurrentRefresh:
     def test_two_refreshes_at_once_equal_one(self, world):
         if connection.vendor != "postgresql":

@@ -231,3 +231,80 @@ def test_the_endpoint_is_in_the_openapi_schema(client):
     operation = schema["paths"]["/api/v1/responses/"]["post"]
     assert operation["operationId"] == "responses_create"
     assert {"201", "200", "400", "409", "429"} <= set(operation["responses"])
+
+
+class TestWebFastPath:
+    """Plain page submissions skip DRF's request cycle and get the very same answers."""
+
+    @pytest.fixture
+    def both(self, monkeypatch):
+        """Return post(payload, fast=...): (status, body) through the fast path or DRF's."""
+        from surveys import api
+
+        real_data, real_submit = api._web_json_data, api._web_submit
+        mode, taken = {"fast": True}, []
+        monkeypatch.setattr(
+            api, "_web_json_data", lambda request: real_data(request) if mode["fast"] else None
+        )
+        monkeypatch.setattr(
+            api, "_web_submit", lambda request, data: taken.append(1) or real_submit(request, data)
+        )
+
+        def post(payload, *, fast):
+            mode["fast"], before = fast, len(taken)
+            response = Client().post(URL, payload, content_type="application/json")
+            assert (len(taken) > before) is fast
+            return response.status_code, response.content
+
+        return post
+
+    @pytest.mark.parametrize(
+        "payload",
+        [
+            {"office": "ben-nghe", "answers": {"rating": 7, "reason": "nope"}},
+            {"office": "nowhere", "answers": {"rating": 3}},
+            {"office": "ben-nghe", "officer": "CB-1", "answers": {"rating": 3}},
+            {"office": "ben-nghe", "channel": "api", "answers": {"rating": 3}},
+            {"office": "ben-nghe", "procedure": "NOPE", "answers": {"rating": 3}},
+            {"office": "ben-nghe", "answers": {"rating": 3}, "website": "x"},
+            {"answers": {"rating": 3}},
+        ],
+    )
+    def test_refusals_are_the_same(self, both, office, payload):
+        assert both(payload, fast=True) == both(payload, fast=False)
+        assert Response.objects.count() == 0
+
+    def test_a_stored_response_and_its_replay_are_answered_the_same(self, both, office):
+        payload = {"client_id": str(uuid.uuid4()), "office": "ben-nghe", "answers": {"rating": 3}}
+        status_code, _body = both(payload, fast=True)
+        assert status_code == 201
+        assert both(payload, fast=True) == both(payload, fast=False)
+        assert both(payload, fast=True)[0] == 200 and Response.objects.count() == 1
+
+    def test_the_rate_limit_is_the_same(self, both, office, settings):
+        settings.SURVEY_RATE_LIMIT_IP = "1/m"
+        payload = {"office": "ben-nghe", "answers": {"rating": 3}}
+        assert both(payload, fast=True)[0] == 201
+        assert both(payload, fast=True) == both(payload, fast=False)
+        assert both(payload, fast=True)[0] == 429
+
+    def test_csrf_failures_and_other_payloads_go_through_drf(self, office):
+        from surveys import api
+
+        client = Client(enforce_csrf_checks=True)
+        request = client.post(  # no CSRF token
+            URL, {"office": "ben-nghe", "answers": {"rating": 3}}, content_type="application/json"
+        )
+        assert request.status_code == 403 and "CSRF" in request.json()["detail"]
+        from django.test import RequestFactory
+
+        factory = RequestFactory()
+        for body in ('{"office": "ben-nghe", "answers": {"rating": 3}, "contact": {}}', "[1]", "{"):
+            request = factory.post(URL, body, content_type="application/json")
+            request._dont_enforce_csrf_checks = True
+            assert api._web_json_data(request) is None, body
+        request = factory.post(
+            URL, {"office": "ben-nghe", "answers": {"rating": 3}}, content_type="application/json"
+        )
+        request._dont_enforce_csrf_checks = True
+        assert api._web_json_data(request) is not None

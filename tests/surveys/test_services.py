@@ -10,13 +10,22 @@ from django.db import connection
 from django.utils import timezone
 
 from offices.models import UnitLevel
-from surveys.models import Answer, KioskDevice, Questionnaire, QuestionnaireAssignment, Response
+from surveys.models import (
+    Answer,
+    FollowUp,
+    KioskDevice,
+    Questionnaire,
+    QuestionnaireAssignment,
+    Response,
+)
 from surveys.services import (
     ResponseError,
     ip_hash,
     questionnaire_for_office,
     questionnaire_new_version,
+    response_process,
     response_submit,
+    responses_check_pending,
 )
 from tests.factories import DossierFactory, OfficeFactory, OfficerFactory, UnitFactory
 
@@ -335,7 +344,13 @@ class TestConcurrentSubmissions:
         if connection.vendor != "postgresql":
             pytest.skip("other backend: concurrency is checked on PostgreSQL")
 
-    def test_the_same_client_id_sent_at_once_stores_one_response(self):
+    @pytest.fixture(params=[False, True], ids=["first-answer", "frozen"])
+    def frozen(self, request):
+        # Frozen: the one-statement insert; not yet: the transaction that freezes it.
+        Questionnaire.objects.filter(code="counter").update(frozen=request.param)
+        return request.param
+
+    def test_the_same_client_id_sent_at_once_stores_one_response(self, frozen):
         office = OfficeFactory()
         client_id = uuid.uuid4()
         results, errors = _race(
@@ -353,7 +368,7 @@ class TestConcurrentSubmissions:
         assert Response.objects.filter(client_id=client_id).count() == 1
         assert Answer.objects.filter(response__client_id=client_id).count() == 1
 
-    def test_the_same_dossier_sent_at_once_stores_one_response(self):
+    def test_the_same_dossier_sent_at_once_stores_one_response(self, frozen):
         office = OfficeFactory()
         dossier = DossierFactory(office=office)
         results, errors = _race(
@@ -398,3 +413,197 @@ class TestReplaysAndCaching:
         assert questionnaire_for_office(office=office) == counter()
         QuestionnaireAssignment.objects.create(office=office, questionnaire_code="sipas")
         assert questionnaire_for_office(office=office) == sipas()
+
+
+class TestStoredRows:
+    """Both insert paths (first answer: a transaction; frozen: one statement) store the same."""
+
+    @pytest.mark.parametrize("frozen", [False, True], ids=["first-answer", "frozen"])
+    def test_every_kind_of_answer_is_stored_with_its_response(self, office, frozen):
+        questionnaire = sipas()
+        Questionnaire.objects.filter(pk=questionnaire.pk).update(frozen=frozen)
+        questionnaire.refresh_from_db()
+        questions = list(questionnaire.questions.order_by("order", "pk"))
+        scales = [q.code for q in questions if q.kind == "scale5"]
+        choices = next(q for q in questions if q.kind in ("single", "multiple"))
+        text = next(q for q in questions if q.kind in ("short_text", "long_text"))
+        answers = {**dict.fromkeys(scales, 4), scales[0]: 2, text.code: "Chờ hơi lâu"}
+        answers[choices.code] = (
+            [choices.option_values()[0]]
+            if choices.kind == "multiple"
+            else choices.option_values()[0]
+        )
+        response, created = response_submit(
+            office=office,
+            channel="link",
+            answers=answers,
+            questionnaire=questionnaire,
+            ip="10.0.0.9",
+            duration_seconds=95,
+            language="en",
+            contact={"requested": True, "consent": True, "email": "a@example.org"},
+        )
+        assert created and response.pk is not None
+        stored = Response.objects.get(pk=response.pk)
+        assert stored.client_id == response.client_id
+        assert (stored.office, stored.questionnaire, stored.channel) == (
+            office,
+            questionnaire,
+            "link",
+        )
+        assert (stored.duration_seconds, stored.language, stored.contact_email) == (
+            95,
+            "en",
+            "a@example.org",
+        )
+        assert stored.ip_hash == ip_hash("10.0.0.9") and stored.flag_reasons == []
+        assert stored.created_at is not None and stored.checked_at is None
+        rows = {
+            a.question.code: (a.value_int, a.value_text, a.value_choices, a.satisfied)
+            for a in Answer.objects.filter(response=stored).select_related("question")
+        }
+        assert len(rows) == len(answers)
+        assert rows[scales[0]] == (2, "", [], False)
+        assert rows[scales[1]] == (4, "", [], True)
+        assert rows[text.code] == (None, "Chờ hơi lâu", [], None)
+        chosen = rows[choices.code]
+        assert chosen[2] == [choices.option_values()[0]] or chosen[1] == choices.option_values()[0]
+        assert Questionnaire.objects.get(pk=questionnaire.pk).frozen
+
+
+class TestPendingChecks:
+    """Checks and follow-ups run once per response: periodically, or inline on commit."""
+
+    COMPLAINT = {"rating": 1, "reason": ["time"]}
+
+    @pytest.fixture(autouse=True)
+    def _periodic_only(self, settings):
+        settings.SURVEY_CHECK_INLINE = False
+
+    def submit(self, office, answers=None, **kwargs):
+        response, _ = response_submit(
+            office=office, channel="link", answers=answers or {"rating": 3}, **kwargs
+        )
+        return response
+
+    def test_a_new_response_waits_unchecked_for_the_periodic_run(self, office):
+        response = self.submit(office, self.COMPLAINT)
+        response.refresh_from_db()
+        assert response.checked_at is None and not FollowUp.objects.exists()
+        assert responses_check_pending() == 1
+        response.refresh_from_db()
+        assert response.checked_at is not None
+        assert FollowUp.objects.get().response == response
+
+    def test_running_again_does_nothing_more(self, office):
+        self.submit(office, self.COMPLAINT)
+        assert responses_check_pending() == 1
+        assert responses_check_pending() == 0
+        assert FollowUp.objects.count() == 1
+
+    def test_it_flags_like_a_check_right_after_each_submission(self, office, settings):
+        settings.INTEGRITY_BURST_MAX_IP = 2
+        start = timezone.now() - dt.timedelta(minutes=3)
+        made = [
+            self.submit(office, ip="10.1.1.1", submitted_at=start + dt.timedelta(seconds=i))
+            for i in range(4)
+        ]
+        assert responses_check_pending() == 4
+        flagged = {
+            r.pk: [reason["code"] for reason in r.flag_reasons]
+            for r in Response.objects.filter(pk__in=[m.pk for m in made])
+        }
+        assert [flagged[m.pk] for m in made] == [[], [], ["ip_burst"], ["ip_burst"]]
+
+    def test_it_works_through_every_batch(self, office):
+        made = [self.submit(office) for _ in range(5)]
+        assert responses_check_pending(batch_size=2) == 5
+        assert not Response.objects.filter(
+            pk__in=[m.pk for m in made], checked_at__isnull=True
+        ).exists()
+
+    def test_it_stops_when_its_time_is_up_and_leaves_the_rest(self, office):
+        for _ in range(3):
+            self.submit(office)
+        assert responses_check_pending(seconds=0) == 0
+        assert Response.objects.filter(checked_at__isnull=True).count() == 3
+
+    def test_a_response_is_processed_once(self, office):
+        response = self.submit(office, self.COMPLAINT)
+        assert response_process(response_id=response.pk) is True
+        assert response_process(response_id=response.pk) is False
+        assert FollowUp.objects.count() == 1
+
+    def test_a_failing_check_is_retried_next_run_and_the_others_go_on(self, office, monkeypatch):
+        from surveys import integrity
+
+        bad, good = self.submit(office, self.COMPLAINT), self.submit(office, self.COMPLAINT)
+        real = integrity.response_check
+
+        def failing(response_id):
+            if response_id == bad.pk:
+                raise RuntimeError("database hiccup")
+            return real(response_id)
+
+        monkeypatch.setattr(integrity, "response_check", failing)
+        assert responses_check_pending() == 1
+        bad.refresh_from_db()
+        assert bad.checked_at is None and not FollowUp.objects.filter(response=bad).exists()
+        assert FollowUp.objects.filter(response=good).exists()
+        monkeypatch.setattr(integrity, "response_check", real)
+        assert responses_check_pending() == 1
+        assert FollowUp.objects.filter(response=bad).exists()
+
+    def test_inline_mode_checks_right_after_the_commit(
+        self, office, settings, django_capture_on_commit_callbacks
+    ):
+        settings.SURVEY_CHECK_INLINE = True
+        with django_capture_on_commit_callbacks(execute=True):
+            response = self.submit(office, self.COMPLAINT)
+        response.refresh_from_db()
+        assert response.checked_at is not None and FollowUp.objects.get().response == response
+        assert responses_check_pending() == 0
+
+    def test_a_failing_inline_check_leaves_the_response_for_the_periodic_run(
+        self, office, settings, monkeypatch, django_capture_on_commit_callbacks
+    ):
+        from surveys import followups
+
+        settings.SURVEY_CHECK_INLINE = True
+        real = followups.followup_open_for
+        monkeypatch.setattr(
+            followups, "followup_open_for", lambda pk: (_ for _ in ()).throw(OSError("smtp"))
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            response, created = response_submit(
+                office=office, channel="link", answers=self.COMPLAINT
+            )
+        assert created
+        response.refresh_from_db()
+        assert response.checked_at is None
+        monkeypatch.setattr(followups, "followup_open_for", real)
+        assert responses_check_pending() == 1 and FollowUp.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+class TestConcurrentChecks:
+    def test_two_workers_at_once_process_each_response_once(self, settings):
+        if connection.vendor != "postgresql":
+            pytest.skip("other backend: concurrency is checked on PostgreSQL")
+        from django.core import mail
+
+        from offices.models import Role
+        from tests.factories import make_user
+
+        settings.SURVEY_CHECK_INLINE = False
+        office = OfficeFactory()
+        make_user(Role.OFFICE_STAFF, office=office, email="canbo@example.org")
+        for i in range(12):
+            answers = {"rating": 1, "reason": ["time"]} if i % 2 else {"rating": 3}
+            response_submit(office=office, channel="link", answers=answers)
+        mail.outbox.clear()
+        results, errors = _race(2, lambda: responses_check_pending(batch_size=3))
+        assert errors == [] and sorted(results)[0] >= 0 and sum(results) == 12
+        assert not Response.objects.filter(checked_at__isnull=True).exists()
+        assert FollowUp.objects.count() == 6
+        assert len(mail.outbox) == 6  # one notice per follow-up, none twice
