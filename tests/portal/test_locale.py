@@ -16,6 +16,10 @@ CATALOGUES = [(ROOT / app, ROOT / app, []) for app in APPS] + [
 ]
 
 
+def _name(base):
+    return "root" if base == ROOT else base.name
+
+
 def _po(base):
     return base / "locale" / "en" / "LC_MESSAGES" / "django.po"
 
