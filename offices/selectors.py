@@ -9,6 +9,7 @@ The definitions are written out in docs/RATES.md.
 import datetime as dt
 
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from offices.models import Dossier, Holiday, HolidayKind
 from portal.lib.workdays import add_working_days
@@ -54,19 +55,25 @@ def _counted(dossiers: QuerySet) -> QuerySet:
     return dossiers.exclude(status__in=Dossier.EXCLUDED_STATUSES)
 
 
-def dossier_on_time_766(*, dossiers: QuerySet, start: dt.date, end: dt.date) -> dict:
+def dossier_on_time_766(
+    *, dossiers: QuerySet, start: dt.date, end: dt.date, today: dt.date | None = None
+) -> dict:
     """Return the National Portal (Decision 766) on-time rate of ``dossiers`` for [start, end].
 
-    rate = (finished in the period early or on time + open at ``end`` and
-    within deadline) / (finished in the period + open at ``end``). Open at
-    ``end``: received on or before it and not finished by it; within
-    deadline: effective due day on or after ``end`` and at most one request
-    for extra papers. Refused, withdrawn and stopped dossiers (3, 7, 8) are
-    left out. One aggregate query.
+    rate = (finished in the period early or on time + open at the judging
+    day and within deadline) / (finished in the period + open at the judging
+    day). The judging day is ``end``, or ``today`` while the period is not
+    over. Open: received on or before it and not finished by it; within
+    deadline: effective due day on or after it and at most one request for
+    extra papers. Refused, withdrawn and stopped dossiers (3, 7, 8) are left
+    out. One aggregate query.
     """
+    judged = min(end, today or timezone.localdate())
     finished = Q(finished_on__gte=start, finished_on__lte=end)
-    open_at_end = Q(received_on__lte=end) & (Q(finished_on__isnull=True) | Q(finished_on__gt=end))
-    within = open_at_end & Q(due_on__gte=end, supplement_requests__lte=1)
+    open_at_end = Q(received_on__lte=judged) & (
+        Q(finished_on__isnull=True) | Q(finished_on__gt=judged)
+    )
+    within = open_at_end & Q(due_on__gte=judged, supplement_requests__lte=1)
     counts = _counted(dossiers).aggregate(
         finished=Count("pk", filter=finished),
         early=Count("pk", filter=finished & Q(outcome="early")),

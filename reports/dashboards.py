@@ -28,7 +28,7 @@ from portal.lib import rates
 from reports import charts
 from reports.exports import TABLES, Table
 from reports.models import RefreshState
-from reports.selectors import stats_compute, stats_grouped
+from reports.selectors import stats_compute, stats_grouped, stats_office_counts
 from reports.targets import TARGET_METRICS, TargetResolver
 from reports.templatetags.reports_tags import format_change, format_number, format_rate
 from surveys.models import Answer, FollowUp, FollowUpStatus, QuestionKind
@@ -260,7 +260,24 @@ class DashboardPage:
             **self.flt.selector_kwargs(),
         }
         kwargs.update(overrides)
-        return self._cached(f"grouped:{name or group_by}", lambda: stats_grouped(**kwargs))
+
+        def compute():
+            if group_by in ("child", "office") and not {"offices", "start", "end"} & set(overrides):
+                # The child units and the offices are sums of the same per-office counts.
+                kwargs["office_counts"] = self._office_counts
+            return stats_grouped(**kwargs)
+
+        return self._cached(f"grouped:{name or group_by}", compute)
+
+    @cached_property
+    def _office_counts(self):
+        """Return the per-office counts of the page (read once, shared by two groupings)."""
+        return stats_office_counts(
+            offices=self.offices,
+            start=self.flt.start,
+            end=self.flt.end,
+            **self.flt.selector_kwargs(),
+        )
 
     @cached_property
     def summary(self):

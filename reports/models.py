@@ -140,18 +140,36 @@ class ResponseDayDetail(ResponseCounts):
         indexes = [models.Index(fields=["day", "office"], name="responsedaydetail_day_idx")]
 
 
+# Answer levels kept as columns: scales store 1–5 (or 1–3), yes/no stores 0/1.
+ANSWER_LEVELS = (0, 1, 2, 3, 4, 5)
+
+
 class AnswerCounts(models.Model):
-    """Answers to one question at one level: all, valid (count toward satisfaction), satisfied."""
+    """Answers to one question: how many at each level, valid (count toward satisfaction), satisfied.
+
+    One row per question, the levels as columns (``n_level_<L>``), so a day
+    of an office holds one row per question asked instead of one per level.
+    ``*_flagged`` columns count the answers of flagged responses.
+    """
 
     day = models.DateField(_("ngày"))
     question = models.ForeignKey(
         Question, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
     )
-    level = models.SmallIntegerField(_("mức"))
-    answers = models.PositiveIntegerField(default=0)
+    n_level_0 = models.PositiveIntegerField(default=0)
+    n_level_1 = models.PositiveIntegerField(default=0)
+    n_level_2 = models.PositiveIntegerField(default=0)
+    n_level_3 = models.PositiveIntegerField(default=0)
+    n_level_4 = models.PositiveIntegerField(default=0)
+    n_level_5 = models.PositiveIntegerField(default=0)
     valid = models.PositiveIntegerField(default=0)
     satisfied = models.PositiveIntegerField(default=0)
-    answers_flagged = models.PositiveIntegerField(default=0)
+    n_level_0_flagged = models.PositiveIntegerField(default=0)
+    n_level_1_flagged = models.PositiveIntegerField(default=0)
+    n_level_2_flagged = models.PositiveIntegerField(default=0)
+    n_level_3_flagged = models.PositiveIntegerField(default=0)
+    n_level_4_flagged = models.PositiveIntegerField(default=0)
+    n_level_5_flagged = models.PositiveIntegerField(default=0)
     valid_flagged = models.PositiveIntegerField(default=0)
     satisfied_flagged = models.PositiveIntegerField(default=0)
 
@@ -172,7 +190,7 @@ class AnswerDay(AnswerCounts):
         verbose_name_plural = _("tổng hợp câu trả lời theo ngày")
         constraints = [
             models.UniqueConstraint(
-                fields=["office", "day", "question", "level"], name="answerday_unique"
+                fields=["office", "day", "question"], name="answerday_unique_question"
             ),
         ]
         indexes = [models.Index(fields=["day", "office"], name="answerday_day_idx")]
@@ -190,8 +208,8 @@ class AnswerDayDetail(AnswerCounts):
         verbose_name_plural = _("tổng hợp câu trả lời theo ngày, thủ tục, kênh")
         constraints = [
             models.UniqueConstraint(
-                fields=["office", "day", "procedure_id", "channel", "question", "level"],
-                name="answerdaydetail_unique",
+                fields=["office", "day", "procedure_id", "channel", "question"],
+                name="answerdaydetail_unique_question",
             ),
         ]
         indexes = [models.Index(fields=["day", "office"], name="answerdaydetail_day_idx")]

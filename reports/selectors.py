@@ -12,8 +12,8 @@ import datetime
 from collections import defaultdict
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, DateField, Exists, F, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from offices.models import AdministrativeUnit, Channel, Dossier, Field, Office, Procedure
@@ -54,6 +54,11 @@ def min_answers_default() -> int:
     return int(getattr(settings, "STATS_MIN_ANSWERS", 30))
 
 
+def _empty_answer() -> dict:
+    """Counts of one question: answers per level (levels with none left out), valid, satisfied."""
+    return {"levels": {}, "valid": 0, "satisfied": 0}
+
+
 def _empty_counts() -> dict:
     counts = dict.fromkeys(COUNT_KEYS, 0)
     counts["answers"] = {}
@@ -63,12 +68,12 @@ def _empty_counts() -> dict:
 def _add_counts(into: dict, other: dict) -> dict:
     for key in COUNT_KEYS:
         into[key] += other[key]
-    for qid, levels in other["answers"].items():
-        mine = into["answers"].setdefault(qid, {})
-        for level, triple in levels.items():
-            cur = mine.setdefault(level, [0, 0, 0])
-            for i in range(3):
-                cur[i] += triple[i]
+    for qid, entry in other["answers"].items():
+        mine = into["answers"].setdefault(qid, _empty_answer())
+        for level, n in entry["levels"].items():
+            mine["levels"][level] = mine["levels"].get(level, 0) + n
+        mine["valid"] += entry["valid"]
+        mine["satisfied"] += entry["satisfied"]
     return into
 
 
@@ -97,7 +102,13 @@ def _procedure_ids(field: Field | None, procedure: Procedure | None):
 
 
 def _group_key(group):
-    return {"office": "office_id", "procedure": "procedure_id", None: None}[group]
+    """Return the roll-up expression a ``group`` groups by (None: no grouping)."""
+    return {
+        "office": F("office_id"),
+        "procedure": F("procedure_id"),
+        "month": TruncMonth("day", output_field=DateField()),
+        None: None,
+    }[group]
 
 
 # --- counts from the roll-ups -------------------------------------------------
@@ -117,9 +128,12 @@ def _rollup_counts(
 ) -> dict:
     """Return {group key: counts} summed from the roll-ups (5 queries).
 
-    ``group`` is None (one key, None), "office" or "procedure". Open counts
-    are the snapshot at the end of ``end``: Σ over days ≤ end of interval
-    starts − ends.
+    ``group`` is None (one key, None), "office", "procedure" or "month" (key:
+    the first day of the month; one key per calendar month of [start, end],
+    each month's figures those of its part of the period). Open counts are
+    the snapshot at the end of ``end`` (of each month for "month"), or today
+    while that day is still to come: Σ over days ≤ it of interval starts −
+    ends.
     """
     today = today or timezone.localdate()
     proc_ids = _procedure_ids(field, procedure)
@@ -144,10 +158,14 @@ def _rollup_counts(
         if key is None:
             return [{**qs.aggregate(**aggs), "_key": None}]
         return [
-            {**row, "_key": norm(row[key])} for row in qs.order_by().values(key).annotate(**aggs)
+            {**row, "_key": norm(row["gkey"])}
+            for row in qs.order_by().values(gkey=key).annotate(**aggs)
         ]
 
-    # Dossiers: flows in [start, end], interval events up to end.
+    # Dossiers: flows in [start, end], interval events up to the snapshot day.
+    # A period that is not over yet judges its open dossiers today, not on a
+    # future last day (the roll-ups already hold "turns overdue" events there).
+    snapshot = min(end, today)
     model = rm.DossierDayDetail if detail else rm.DossierDay
     in_period = Q(day__gte=start)
     aggs = {
@@ -169,12 +187,34 @@ def _rollup_counts(
         ),
         0,
     )
-    aggs["open_within"] = Coalesce(Sum(F("within_in") - F("within_out")), 0)
-    aggs["open_overdue"] = Coalesce(Sum(F("overdue_in") - F("overdue_out")), 0)
-    for row in grouped(scoped(model, d_channel).filter(day__lte=end), **aggs):
-        counts = out[row["_key"]]
-        for c in FLOW_COLS + ["open_within", "open_overdue"]:
-            counts[c] += row[c]
+    upto = Q(day__lte=snapshot)
+    aggs["open_within"] = Coalesce(Sum(F("within_in") - F("within_out"), filter=upto), 0)
+    aggs["open_overdue"] = Coalesce(Sum(F("overdue_in") - F("overdue_out"), filter=upto), 0)
+    rows = grouped(scoped(model, d_channel).filter(day__lte=end), **aggs)
+    if group == "month":
+        # Months before the period only carry interval events; each month's
+        # snapshot is the running sum up to it (rows after today are not in it).
+        first = start.replace(day=1)
+        months = [b.start.replace(day=1) for b in month_buckets(start, end)]
+        by_month = {row["_key"]: row for row in rows}
+        within = overdue = 0
+        for month in sorted(set(by_month) | set(months)):
+            row = by_month.get(month)
+            if row is not None:
+                within += row["open_within"]
+                overdue += row["open_overdue"]
+            if month < first:
+                continue
+            counts = out[month]
+            if row is not None:
+                for c in FLOW_COLS:
+                    counts[c] += row[c]
+            counts["open_within"], counts["open_overdue"] = within, overdue
+    else:
+        for row in rows:
+            counts = out[row["_key"]]
+            for c in FLOW_COLS + ["open_within", "open_overdue"]:
+                counts[c] += row[c]
 
     # Responses.
     model = rm.ResponseDayDetail if detail else rm.ResponseDay
@@ -186,19 +226,24 @@ def _rollup_counts(
         out[row["_key"]]["responses"] += row["responses"]
         out[row["_key"]]["responses_flagged"] += row["responses_flagged"]
 
-    # Answers per question and level.
+    # Answers per question: levels are columns of one row per question.
     model = rm.AnswerDayDetail if detail else rm.AnswerDay
-    suffix = ("answers", "valid", "satisfied")
-    ans_aggs = {s: Sum(F(s) + F(f"{s}_flagged")) if include_flagged else Sum(s) for s in suffix}
+    names = [f"n_level_{level}" for level in rm.ANSWER_LEVELS] + ["valid", "satisfied"]
+    ans_aggs = {
+        c: Coalesce(Sum(F(c) + F(f"{c}_flagged")) if include_flagged else Sum(c), 0) for c in names
+    }
     qs = scoped(model, r_channel).filter(day__gte=start, day__lte=end).order_by()
-    fields = ["question_id", "level"] + ([key] if key else [])
-    for row in qs.values(*fields).annotate(**ans_aggs):
-        if not row["answers"]:
-            continue  # only flagged answers at this level
-        levels = out[norm(row[key]) if key else None]["answers"].setdefault(row["question_id"], {})
-        cur = levels.setdefault(row["level"], [0, 0, 0])
-        for i, s in enumerate(suffix):
-            cur[i] += row[s]
+    for row in qs.values("question_id", **({"gkey": key} if key else {})).annotate(**ans_aggs):
+        levels = {lv: row[f"n_level_{lv}"] for lv in rm.ANSWER_LEVELS if row[f"n_level_{lv}"]}
+        if not levels:
+            continue  # only flagged answers to this question
+        entry = out[norm(row["gkey"]) if key else None]["answers"].setdefault(
+            row["question_id"], _empty_answer()
+        )
+        for lv, n in levels.items():
+            entry["levels"][lv] = entry["levels"].get(lv, 0) + n
+        entry["valid"] += row["valid"]
+        entry["satisfied"] += row["satisfied"]
 
     # Complaints opened in the period.
     model = rm.ComplaintDayDetail if detail else rm.ComplaintDay
@@ -272,10 +317,13 @@ def raw_counts(
     negative = Q(response__follow_up__isnull=False) | Q(
         Exists(Answer.objects.filter(response_id=OuterRef("response__pk"), satisfied=False))
     )
+    snapshot = min(end, today)  # open dossiers of an unfinished period are judged today
     open_at_end = (
-        ok & Q(received_on__lte=end) & (Q(finished_on__isnull=True) | Q(finished_on__gt=end))
+        ok
+        & Q(received_on__lte=snapshot)
+        & (Q(finished_on__isnull=True) | Q(finished_on__gt=snapshot))
     )
-    within = open_at_end & Q(due_on__gte=end, supplement_requests__lte=1)
+    within = open_at_end & Q(due_on__gte=snapshot, supplement_requests__lte=1)
     for row in grouped(
         dossiers,
         key,
@@ -316,7 +364,7 @@ def raw_counts(
 
     answers = Answer.objects.filter(
         response__in=responses if include_flagged else responses.filter(flagged=False),
-        value_int__isnull=False,
+        value_int__in=rm.ANSWER_LEVELS,
     )
     fields = ["question_id", "value_int"] + ([f"response__{key}"] if key else [])
     for row in (
@@ -329,11 +377,10 @@ def raw_counts(
         )
     ):
         k = row[f"response__{key}"] if key else None
-        levels = out[k]["answers"].setdefault(row["question_id"], {})
-        cur = levels.setdefault(row["value_int"], [0, 0, 0])
-        cur[0] += row["n"]
-        cur[1] += row["valid"]
-        cur[2] += row["sat"]
+        entry = out[k]["answers"].setdefault(row["question_id"], _empty_answer())
+        entry["levels"][row["value_int"]] = entry["levels"].get(row["value_int"], 0) + row["n"]
+        entry["valid"] += row["valid"]
+        entry["satisfied"] += row["sat"]
 
     complaints = FollowUp.objects.filter(
         office_id__in=offices.values("pk"), opened_at__gte=lo, opened_at__lt=hi
@@ -392,12 +439,11 @@ def figures_from_counts(counts: dict, *, meta: dict | None = None) -> dict:
     questions: dict[str, dict] = {}
     criteria: dict[str, dict] = {}
     pooled_valid = pooled_sat = 0
-    for qid, levels in answers.items():
+    for qid, answer in answers.items():
         q = meta.get(qid)
         if q is None:
             continue
-        n = sum(t[1] for t in levels.values())
-        sat = sum(t[2] for t in levels.values())
+        n, sat = answer["valid"], answer["satisfied"]
         entry = questions.setdefault(
             q.code,
             {
@@ -412,8 +458,8 @@ def figures_from_counts(counts: dict, *, meta: dict | None = None) -> dict:
         )
         entry["n"] += n
         entry["satisfied"] += sat
-        for level, triple in levels.items():
-            entry["levels"][level] = entry["levels"].get(level, 0) + triple[0]
+        for level, count in answer["levels"].items():
+            entry["levels"][level] = entry["levels"].get(level, 0) + count
         pooled_valid += n
         pooled_sat += sat
         if q.criterion_id and n:
@@ -583,6 +629,7 @@ def stats_grouped(
     group_by: str,
     parent_unit: AdministrativeUnit | None = None,
     min_answers: int | None = None,
+    office_counts: dict | None = None,
     **filters,
 ) -> list[dict]:
     """Return one row of figures per group (stats_compute keys without previous).
@@ -590,7 +637,10 @@ def stats_grouped(
     group_by: "child" (child units of ``parent_unit``; key "district:450"),
     "office" (key office code), "month" (key "2025-03"), "criterion",
     "procedure", "field", "officer" (from raw rows: the roll-ups keep no
-    officer). Each row has "key", "label", figures, "rank" (1-based by
+    officer). ``office_counts`` (from ``stats_office_counts`` with the same
+    offices, period and filters) saves the per-office read of "child" and
+    "office" when the caller has it already. Each row has "key", "label",
+    figures, "rank" (1-based by
     satisfaction_rate among rows with ≥ ``min_answers`` valid answers,
     default ``STATS_MIN_ANSWERS``) or "rank": None and "small_sample": True.
     """
@@ -599,16 +649,17 @@ def stats_grouped(
     min_answers = min_answers_default() if min_answers is None else min_answers
     rows: list[dict] = []
     if group_by == "month":
+        # One grouped read per roll-up family for every month at once.
+        by_month = _rollup_counts(offices=offices, start=start, end=end, group="month", **filters)
+        meta = _questions_meta({qid for c in by_month.values() for qid in c["answers"]})
         for bucket in month_buckets(start, end):
-            counts = _rollup_counts(offices=offices, start=bucket.start, end=bucket.end, **filters)[
-                None
-            ]
+            counts = by_month.get(bucket.start.replace(day=1)) or _empty_counts()
             rows.append(
                 {
                     "key": month_key(bucket.start),
                     "label": month_key(bucket.start),
                     "period": bucket.as_dict(),
-                    **figures_from_counts(counts),
+                    **figures_from_counts(counts, meta=meta),
                 }
             )
         return _rank(rows, min_answers)
@@ -631,6 +682,8 @@ def stats_grouped(
         return _rank(rows, min_answers)
     if group_by == "officer":
         by_key = raw_counts(offices=offices, start=start, end=end, group="officer", **filters)
+    elif office_counts is not None and group_by in ("child", "office"):
+        by_key = office_counts
     else:
         group = "procedure" if group_by in ("procedure", "field") else "office"
         by_key = _rollup_counts(offices=offices, start=start, end=end, group=group, **filters)
@@ -712,6 +765,33 @@ def stats_grouped(
                 }
             )
     return _rank(rows, min_answers)
+
+
+def stats_office_counts(
+    *,
+    offices: QuerySet,
+    start: datetime.date,
+    end: datetime.date,
+    field: Field | None = None,
+    procedure: Procedure | None = None,
+    channel: str | None = None,
+    include_flagged: bool = False,
+) -> dict:
+    """Return {office id: counts} over [start, end] (5 roll-up queries).
+
+    For ``stats_grouped(office_counts=...)``: a page showing both the child
+    units and the offices sums the offices once.
+    """
+    return _rollup_counts(
+        offices=offices,
+        start=start,
+        end=end,
+        field=field,
+        procedure=procedure,
+        channel=channel,
+        include_flagged=include_flagged,
+        group="office",
+    )
 
 
 def offices_in_unit(*, unit: AdministrativeUnit) -> QuerySet:

@@ -138,14 +138,12 @@ DOSSIER_COLS = [
     "overdue_out",
 ]
 RESPONSE_COLS = ["responses", "responses_flagged"]
-ANSWER_COLS = [
-    "answers",
-    "valid",
-    "satisfied",
-    "answers_flagged",
-    "valid_flagged",
-    "satisfied_flagged",
-]
+ANSWER_COLS = (
+    [f"n_level_{level}" for level in rm.ANSWER_LEVELS]
+    + ["valid", "satisfied"]
+    + [f"n_level_{level}_flagged" for level in rm.ANSWER_LEVELS]
+    + ["valid_flagged", "satisfied_flagged"]
+)
 COMPLAINT_COLS = ["complaints", "answered_on_time", "answered_late", "unanswered"]
 
 
@@ -266,7 +264,7 @@ def _survey_arms(block):
     answers = Answer.objects.filter(
         _office_q(block, "response__office_id"),
         _range_q(block, datetime_field="response__submitted_at"),
-        value_int__isnull=False,
+        value_int__in=rm.ANSWER_LEVELS,
     )
     clean, dirty = Q(response__flagged=False), Q(response__flagged=True)
     valid = Q(satisfied__isnull=False)
@@ -278,13 +276,18 @@ def _survey_arms(block):
             "k_proc": Coalesce("response__procedure_id", 0),
             "k_channel": F("response__channel"),
             "k_question": F("question_id"),
-            "k_level": F("value_int"),
         },
         {
-            "answers": Count("pk", filter=clean),
+            **{
+                f"n_level_{level}": Count("pk", filter=clean & Q(value_int=level))
+                for level in rm.ANSWER_LEVELS
+            },
             "valid": Count("pk", filter=clean & valid),
             "satisfied": Count("pk", filter=clean & Q(satisfied=True)),
-            "answers_flagged": Count("pk", filter=dirty),
+            **{
+                f"n_level_{level}_flagged": Count("pk", filter=dirty & Q(value_int=level))
+                for level in rm.ANSWER_LEVELS
+            },
             "valid_flagged": Count("pk", filter=dirty & valid),
             "satisfied_flagged": Count("pk", filter=dirty & Q(satisfied=True)),
         },
@@ -433,13 +436,13 @@ def _refresh_block(block: Block) -> int:
             written += _insert_union(
                 rm.AnswerDayDetail,
                 [answer_arm],
-                {**detail_keys, "question_id": "k_question", "level": "k_level"},
+                {**detail_keys, "question_id": "k_question"},
                 ANSWER_COLS,
             )
             written += _insert_rollup_from_detail(
                 rm.AnswerDay,
                 rm.AnswerDayDetail,
-                ["office_id", "day", "question_id", "level"],
+                ["office_id", "day", "question_id"],
                 ANSWER_COLS,
                 block,
             )

@@ -49,7 +49,7 @@ def baseline_group_by():
         ([response_arm], ["k_office", "k_day", "k_proc", "k_channel"], s.RESPONSE_COLS),
         (
             [answer_arm],
-            ["k_office", "k_day", "k_proc", "k_channel", "k_question", "k_level"],
+            ["k_office", "k_day", "k_proc", "k_channel", "k_question"],
             s.ANSWER_COLS,
         ),
         (

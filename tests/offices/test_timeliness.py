@@ -291,3 +291,31 @@ class TestWorkingDayAdd:
 
     def test_it_counts_backwards(self):
         assert working_day_add(start=D(2025, 3, 10), days=-1) == D(2025, 3, 7)
+
+
+@pytest.mark.django_db
+class TestPeriodNotOverYet:
+    def test_open_dossiers_are_judged_today_not_on_a_future_last_day(self):
+        import datetime as dt
+
+        from offices.models import Dossier
+        from offices.selectors import dossier_on_time_766
+        from tests.factories import DossierFactory, local_dt
+
+        # Received 3/3, due 10/3, still open; the period is March, "today" is 5/3.
+        DossierFactory(received_at=local_dt(2025, 3, 3), due_at=local_dt(2025, 3, 10, 17))
+        figures = dossier_on_time_766(
+            dossiers=Dossier.objects.all(),
+            start=dt.date(2025, 3, 1),
+            end=dt.date(2025, 3, 31),
+            today=dt.date(2025, 3, 5),
+        )
+        assert (figures["open_within"], figures["open_overdue"], figures["rate"]) == (1, 0, 1.0)
+        # Once March is over the same dossier is overdue on its last day.
+        figures = dossier_on_time_766(
+            dossiers=Dossier.objects.all(),
+            start=dt.date(2025, 3, 1),
+            end=dt.date(2025, 3, 31),
+            today=dt.date(2025, 4, 2),
+        )
+        assert (figures["open_within"], figures["open_overdue"], figures["rate"]) == (0, 1, 0.0)

@@ -174,6 +174,7 @@ class TestRollupsEqualRawRows:
                         dossiers=Dossier.objects.filter(office__in=args["offices"]),
                         start=args["start"],
                         end=args["end"],
+                        today=args["today"],
                     )
                     mine = figures_from_counts(_rollup_counts(**args)[None])
                     assert mine["on_time_rate"] == (

@@ -38,11 +38,11 @@ class TestSurveyDay:
         stats_refresh(full=True)
         assert ResponseDay.objects.get(day=day).responses == 2
         assert ResponseDay.objects.get(day=day).responses_flagged == 1
-        five = AnswerDay.objects.get(day=day, question=world.q5, level=5)
-        assert (five.answers, five.valid, five.satisfied) == (1, 1, 1)
-        assert (five.answers_flagged, five.satisfied_flagged) == (1, 1)
-        visits = AnswerDay.objects.get(day=day, question=world.qx, level=3)
-        assert (visits.answers, visits.valid) == (1, 0)
+        q5 = AnswerDay.objects.get(day=day, question=world.q5)
+        assert (q5.n_level_5, q5.n_level_2, q5.n_level_1, q5.valid, q5.satisfied) == (1, 1, 0, 2, 1)
+        assert (q5.n_level_5_flagged, q5.n_level_2_flagged, q5.satisfied_flagged) == (1, 0, 1)
+        visits = AnswerDay.objects.get(day=day, question=world.qx)
+        assert (visits.n_level_3, visits.valid, visits.satisfied) == (1, 0, 0)
 
     def test_it_counts_complaints_by_opened_and_due_day(self, world):
         r = world.response(when=local(D(2025, 3, 8)), q5=1)
