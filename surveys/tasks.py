@@ -5,7 +5,7 @@ from celery import shared_task
 
 @shared_task(ignore_result=True)
 def responses_check_pending():
-    """Run the integrity checks and the follow-up hook on responses not yet checked (every minute)."""
+    """Check the responses not yet checked and open their follow-ups (every minute)."""
     from surveys.services import responses_check_pending as check
 
     return check()

@@ -23,22 +23,27 @@ def mark_existing_checked(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('offices', '0002_dossierimportjob_and_more'),
-        ('surveys', '0003_followup_reply_sent'),
+        ("offices", "0002_dossierimportjob_and_more"),
+        ("surveys", "0003_followup_reply_sent"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='response',
-            name='checked_at',
-            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name='đã kiểm tra lúc'),
+            model_name="response",
+            name="checked_at",
+            field=models.DateTimeField(
+                blank=True, editable=False, null=True, verbose_name="đã kiểm tra lúc"
+            ),
         ),
         migrations.RunPython(mark_existing_checked, migrations.RunPython.noop),
         migrations.AddIndex(
-            model_name='response',
-            index=models.Index(condition=models.Q(('checked_at__isnull', True)), fields=['id'], name='response_unchecked_idx'),
+            model_name="response",
+            index=models.Index(
+                condition=models.Q(("checked_at__isnull", True)),
+                fields=["id"],
+                name="response_unchecked_idx",
+            ),
         ),
     ]
