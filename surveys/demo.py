@@ -239,6 +239,8 @@ def demo_responses_seed(
                     channel=channel,
                     device=kiosks.get(office.pk) if channel == ResponseChannel.KIOSK else None,
                     submitted_at=submitted_at,
+                    # Demo follow-ups and flags are made here, not by the periodic checks.
+                    checked_at=submitted_at,
                     duration_seconds=duration,
                     language=language,
                     ip_hash=(

@@ -30,12 +30,30 @@ def _eager_celery(settings):
     yield
 
 
-def pytest_collection_modifyitems(items):
-    """Refuse transactional tests without ``serialized_rollback``.
+def _is_transactional(item):
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", ())
+    return bool(
+        (marker and marker.kwargs.get("transaction"))
+        or "transactional_db" in fixtures
+        or "live_server" in fixtures
+    )
 
-    A transactional test that flushes without it lets post_migrate recreate
-    content types, and the next test that restores the serialized database
-    then fails on duplicates; it also loses the shipped questionnaires.
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Check transactional tests and run them after every other test, again.
+
+    Transactional tests must use ``serialized_rollback``: one that flushes
+    without it lets post_migrate recreate content types, and the next test
+    that restores the serialized database fails on duplicates; it also loses
+    the shipped questionnaires.
+
+    pytest-django sorts transactional tests last, but pytest then regroups
+    tests by session-scoped parameters (pytest-playwright's
+    ``browser_name``), which can pull browser tests into the middle; their
+    flush at teardown would then empty the database under the tests that
+    follow.
     """
     for item in items:
         marker = item.get_closest_marker("django_db")
@@ -47,6 +65,7 @@ def pytest_collection_modifyitems(items):
             raise pytest.UsageError(
                 f"{item.nodeid}: use django_db(transaction=True, serialized_rollback=True)"
             )
+    items.sort(key=_is_transactional)
 
 
 def pytest_runtest_logreport(report):

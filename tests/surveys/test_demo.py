@@ -78,3 +78,8 @@ def test_it_opens_some_complaints_and_is_safe_to_run_again(offices):
     again = demo_responses_seed(rng=random.Random(7), offices=offices)
     assert again.responses == 0
     assert Response.objects.count() == first.responses
+
+
+def test_demo_responses_are_not_left_for_the_periodic_checks(offices):
+    demo_responses_seed(rng=random.Random(7), offices=offices)
+    assert not Response.objects.filter(checked_at__isnull=True).exists()
