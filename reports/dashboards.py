@@ -403,7 +403,7 @@ class DashboardPage:
     def month_rows(self):
         """Return the months of the period (a preset goes back ``TREND_MONTHS`` months).
 
-        Costs one roll-up read per month (``stats_grouped(group_by="month")``).
+        One grouped roll-up read per family for all months (``stats_grouped(group_by="month")``).
         """
         end = self.flt.end
         start = self.flt.start

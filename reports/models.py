@@ -145,7 +145,7 @@ ANSWER_LEVELS = (0, 1, 2, 3, 4, 5)
 
 
 class AnswerCounts(models.Model):
-    """Answers to one question: how many at each level, valid (count toward satisfaction), satisfied.
+    """Answers to one question: how many at each level, valid (toward satisfaction), satisfied.
 
     One row per question, the levels as columns (``n_level_<L>``), so a day
     of an office holds one row per question asked instead of one per level.

@@ -471,6 +471,32 @@ def _refresh_block(block: Block) -> int:
     return written
 
 
+ROLLUP_MODELS = (
+    rm.DossierDay,
+    rm.DossierDayDetail,
+    rm.ResponseDay,
+    rm.ResponseDayDetail,
+    rm.AnswerDay,
+    rm.AnswerDayDetail,
+    rm.ComplaintDay,
+    rm.ComplaintDayDetail,
+)
+
+
+def _analyze():
+    """Refresh PostgreSQL's planner statistics of the roll-ups after a bulk rebuild.
+
+    Measured: right after a full refresh (before autovacuum got to it) the
+    per-procedure answer read of one office took 3 s on a seq scan instead of
+    15 ms on the office index. ANALYZE samples, so it costs about a second.
+    """
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in ROLLUP_MODELS:
+            cursor.execute(f"ANALYZE {_q(model._meta.db_table)}")
+
+
 def _touched_blocks(since: datetime.datetime) -> list[Block]:
     """Return one block per (family, day) with the offices whose rows changed after ``since``.
 
@@ -578,6 +604,8 @@ def stats_refresh(
         blocks = _touched_blocks(state.watermark - WATERMARK_OVERLAP)
 
     written = sum(_refresh_block(b) for b in blocks)
+    if mode != "incremental":
+        _analyze()
     seconds = time.monotonic() - t0
 
     updates = {"last_run_at": timezone.now(), "last_blocks": len(blocks), "last_seconds": seconds}

@@ -135,6 +135,9 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=50)
     parser.add_argument("--skip-full", action="store_true")
+    parser.add_argument("--province", default="01", help="province code for the API timing")
+    parser.add_argument("--start", default="2025-01-01")
+    parser.add_argument("--end", default="2025-12-31")
     args = parser.parse_args()
     with connection.cursor() as cursor:
         for table in ("offices_dossier", "surveys_response", "surveys_answer"):
@@ -161,13 +164,13 @@ def main():
     t_inc, summary = timed(s.stats_refresh)
     print(f"incremental refresh after 10,000 new responses: {t_inc:.2f} s {summary}")
 
-    province = AdministrativeUnit.objects.get(level="province", code="01")
+    province = AdministrativeUnit.objects.get(level="province", code=args.province)
     user, _ = get_user_model().objects.get_or_create(
         username="bench-admin", defaults={"is_superuser": True, "is_staff": True}
     )
     client = Client()
     client.force_login(user)
-    params = {"unit": "province:01", "from": "2025-01-01", "to": "2025-12-31"}
+    params = {"unit": f"province:{args.province}", "from": args.start, "to": args.end}
     times = []
     for i in range(args.requests + 3):
         t, res = timed(lambda: client.get("/api/v1/stats/", params))
@@ -179,7 +182,7 @@ def main():
     print(f"API province 12 months: p50 {statistics.median(times):.1f} ms, p95 {p95:.1f} ms")
 
     offices = offices_in_unit(unit=province)
-    start, end = dt.date(2025, 1, 1), dt.date(2025, 12, 31)
+    start, end = dt.date.fromisoformat(args.start), dt.date.fromisoformat(args.end)
     raw_times = []
     for _ in range(5):
         t, raw = timed(lambda: raw_counts(offices=offices, start=start, end=end))
