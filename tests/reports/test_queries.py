@@ -33,15 +33,15 @@ def pages():
 
 
 class TestQueriesPerPage:
-    @pytest.mark.parametrize("page", ["province", "district", "office", "print", "export"])
+    @pytest.mark.parametrize("page_name", ["province", "district", "office", "print", "export"])
     def test_a_page_stays_under_its_query_bound(
-        self, client, dash, django_assert_max_num_queries, page, settings
+        self, client, dash, django_assert_max_num_queries, page_name, settings
     ):
         settings.REPORTS_CACHE_SECONDS = 0  # count the reads, not the cache hits
         client.force_login(dash.users["province"])
-        client.get(pages()[page])  # warm the session and the content types
-        with django_assert_max_num_queries(MAX_QUERIES[page]):
-            assert client.get(pages()[page]).status_code == 200
+        client.get(pages()[page_name])  # warm the session and the content types
+        with django_assert_max_num_queries(MAX_QUERIES[page_name]):
+            assert client.get(pages()[page_name]).status_code == 200
 
     def test_the_procedure_page_stays_under_its_bound(
         self, client, dash, django_assert_max_num_queries, settings

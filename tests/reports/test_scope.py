@@ -87,26 +87,26 @@ ALLOWED = {
 }
 FORBIDDEN_ROLES = ("integration", "nobody")
 
-CASES = [pytest.param(role, page, id=f"{role}-{page}") for role in ALLOWED for page in sorted(ALL)]
+CASES = [pytest.param(role, name, id=f"{role}-{name}") for role in ALLOWED for name in sorted(ALL)]
 
 
 class TestScopePerPageAndRole:
-    @pytest.mark.parametrize(("role", "page"), CASES)
-    def test_a_page_answers_only_inside_the_users_scope(self, client, tree, role, page):
+    @pytest.mark.parametrize(("role", "page_name"), CASES)
+    def test_a_page_answers_only_inside_the_users_scope(self, client, tree, role, page_name):
         client.force_login(tree[role])
-        response = client.get(ALL[page])
-        expected = 200 if page in ALLOWED[role] else 404
-        assert response.status_code == expected, (role, page, response.status_code)
+        response = client.get(ALL[page_name])
+        expected = 200 if page_name in ALLOWED[role] else 404
+        assert response.status_code == expected, (role, page_name, response.status_code)
 
     @pytest.mark.parametrize("role", FORBIDDEN_ROLES)
-    @pytest.mark.parametrize("page", sorted(ALL))
-    def test_a_user_without_a_dashboard_role_is_refused(self, client, tree, role, page):
+    @pytest.mark.parametrize("page_name", sorted(ALL))
+    def test_a_user_without_a_dashboard_role_is_refused(self, client, tree, role, page_name):
         client.force_login(tree[role])
-        assert client.get(ALL[page]).status_code == 403
+        assert client.get(ALL[page_name]).status_code == 403
 
-    @pytest.mark.parametrize("page", sorted(ALL))
-    def test_an_anonymous_visitor_is_sent_to_sign_in(self, client, tree, page):
-        response = client.get(ALL[page])
+    @pytest.mark.parametrize("page_name", sorted(ALL))
+    def test_an_anonymous_visitor_is_sent_to_sign_in(self, client, tree, page_name):
+        response = client.get(ALL[page_name])
         assert response.status_code == 302
         assert response.url.startswith(reverse("login"))
 
