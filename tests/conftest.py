@@ -21,6 +21,28 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _shipped_questionnaires(request):
+    """Make sure a transactional test starts with the questionnaires the migrations ship.
+
+    ``serialized_rollback`` should restore them after an earlier transactional
+    test flushed the database, but on PostgreSQL they were seen missing after
+    tests that commit from several threads; reload them (idempotent) then.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    if not (marker and marker.kwargs.get("transaction")):
+        return
+    request.getfixturevalue("transactional_db")
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from surveys.models import Questionnaire
+
+    if not Questionnaire.objects.filter(code="counter", is_current=True).exists():
+        import_module("surveys.migrations.0002_questionnaires_sipas_counter").load(apps, None)
+
+
+@pytest.fixture(autouse=True)
 def _eager_celery(settings):
     """Run Celery tasks inline in tests unless a test opts out."""
     settings.CELERY_TASK_ALWAYS_EAGER = True
