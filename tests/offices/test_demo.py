@@ -116,9 +116,18 @@ class TestSeedDemoCommand:
             DossierFactory(office=context["catalogue"].centre)
             return "ok"
 
-        monkeypatch.setattr(seed_demo, "STEPS", [seed_demo.STEPS[0], ("dossiers", step_dossiers)])
+        def step_responses(context):
+            calls.append("responses")
+            return "ok"
+
+        monkeypatch.setattr(
+            seed_demo,
+            "STEPS",
+            [seed_demo.STEPS[0], ("dossiers", step_dossiers), ("responses", step_responses)],
+        )
         call_command("seed_demo", "--if-empty")
+        assert calls == ["dossiers", "responses"]
         call_command("seed_demo", "--if-empty")
-        assert calls == ["dossiers"]
+        assert calls == ["dossiers", "responses"]
         call_command("seed_demo")
-        assert calls == ["dossiers", "dossiers"]
+        assert calls == ["dossiers", "responses", "dossiers", "responses"]

@@ -90,8 +90,11 @@ class Command(BaseCommand):
     def handle(self, *args, password, seed, if_empty=False, **options):
         context = {"rng": random.Random(seed), "password": password, "seed": seed}
         started = time.monotonic()
+        already_seeded = None  # decided once, after the catalogue step
         for number, (title, step) in enumerate(STEPS, start=1):
-            if number > 1 and if_empty and _demo_has_dossiers(context["catalogue"]):
+            if number > 1 and already_seeded is None:
+                already_seeded = if_empty and _demo_has_dossiers(context["catalogue"])
+            if number > 1 and already_seeded:
                 self.stdout.write(
                     f"[{number}/{len(STEPS)}] {title}: đã có, bỏ qua / already seeded, skipped"
                 )
