@@ -8,6 +8,7 @@ the OpenAPI schema.
 from django.utils import timezone
 from rest_framework import serializers
 
+from offices.dossier_import import COLUMN_ORDER
 from offices.models import Channel, Dossier, DossierStatus
 
 DATETIME_HELP = "ISO 8601 or dd/mm/yyyy [HH:MM]; without an offset the time is Asia/Ho_Chi_Minh."
@@ -68,19 +69,9 @@ class DossierSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Dossier
+        # The import's columns, so the API reads back what the import writes.
         fields = [
-            "code",
-            "office",
-            "procedure",
-            "channel",
-            "status",
-            "received_at",
-            "due_at",
-            "finished_at",
-            "returned_at",
-            "supplement_days",
-            "supplement_requests",
-            "apology_issued_at",
+            *COLUMN_ORDER,
             "officer",
             "due_on",
             "outcome",
