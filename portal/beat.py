@@ -40,8 +40,12 @@ DEFAULT_SCHEDULE = {
 
 def ensure_default_schedule(**kwargs):
     """Create the missing PeriodicTask rows of ``DEFAULT_SCHEDULE``; leave existing ones alone."""
+    from django.db import connections
     from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
+    connection = connections[kwargs.get("using") or "default"]
+    if PeriodicTask._meta.db_table not in connection.introspection.table_names():
+        return  # a partial migrate (one app, or back to an old state): the next full one does it
     for name, spec in DEFAULT_SCHEDULE.items():
         if PeriodicTask.objects.filter(name=name).exists():
             continue

@@ -4,7 +4,11 @@ Two grains of the same counts:
 
 * ``*Day`` rows per (office, day) feed the unfiltered dashboards;
 * ``*DayDetail`` rows per (office, day, procedure, channel) feed queries
-  filtered by field, procedure or channel.
+  filtered by field, procedure or channel;
+* ``*Month`` rows per (office, month; ``day`` = the month's first day) are
+  the sums of the ``*Day`` rows of that month, so an unfiltered read of a
+  year touches 12 rows per office instead of 365: whole months of a period
+  come from them, the days at its edges from ``*Day``.
 
 A coarser figure (district, province, month, year) is always a sum of these
 rows; a rate is computed from the summed counts (``reports.selectors``).
@@ -74,6 +78,21 @@ class DossierDay(DossierCounts):
         indexes = [models.Index(fields=["day", "office"], name="dossierday_day_idx")]
 
 
+class DossierMonth(DossierCounts):
+    """DossierDay summed over a calendar month (``day`` = the 1st)."""
+
+    office = models.ForeignKey(
+        Office, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+    )
+
+    class Meta:
+        verbose_name = _("tổng hợp hồ sơ theo tháng")
+        verbose_name_plural = _("tổng hợp hồ sơ theo tháng")
+        constraints = [
+            models.UniqueConstraint(fields=["office", "day"], name="dossiermonth_unique"),
+        ]
+
+
 class DossierDayDetail(DossierCounts):
     office = models.ForeignKey(
         Office, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
@@ -118,6 +137,21 @@ class ResponseDay(ResponseCounts):
             models.UniqueConstraint(fields=["office", "day"], name="responseday_unique"),
         ]
         indexes = [models.Index(fields=["day", "office"], name="responseday_day_idx")]
+
+
+class ResponseMonth(ResponseCounts):
+    """ResponseDay summed over a calendar month (``day`` = the 1st)."""
+
+    office = models.ForeignKey(
+        Office, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+    )
+
+    class Meta:
+        verbose_name = _("tổng hợp phiếu theo tháng")
+        verbose_name_plural = _("tổng hợp phiếu theo tháng")
+        constraints = [
+            models.UniqueConstraint(fields=["office", "day"], name="responsemonth_unique"),
+        ]
 
 
 class ResponseDayDetail(ResponseCounts):
@@ -194,6 +228,23 @@ class AnswerDay(AnswerCounts):
             ),
         ]
         indexes = [models.Index(fields=["day", "office"], name="answerday_day_idx")]
+
+
+class AnswerMonth(AnswerCounts):
+    """AnswerDay summed over a calendar month (``day`` = the 1st)."""
+
+    office = models.ForeignKey(
+        Office, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+    )
+
+    class Meta:
+        verbose_name = _("tổng hợp câu trả lời theo tháng")
+        verbose_name_plural = _("tổng hợp câu trả lời theo tháng")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["office", "day", "question"], name="answermonth_unique_question"
+            ),
+        ]
 
 
 class AnswerDayDetail(AnswerCounts):

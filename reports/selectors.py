@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from offices.models import AdministrativeUnit, Channel, Dossier, Field, Office, Procedure
 from portal.lib import rates
-from portal.lib.periods import Period, month_buckets, month_key
+from portal.lib.periods import Period, month_buckets, month_end, month_key
 from reports import models as rm
 from surveys.models import Answer, FollowUp, Question, Response, ResponseChannel
 
@@ -114,6 +114,74 @@ def _group_key(group):
 # --- counts from the roll-ups -------------------------------------------------
 
 
+def _cover(start: datetime.date | None, end: datetime.date) -> tuple[Q | None, Q | None]:
+    """Split the days [start, end] (start None: from the first day) between two grains.
+
+    Return (monthly Q, daily Q) on the ``day`` column: the ``*Month`` rows
+    the first Q selects (keyed by the month's first day) and the ``*Day``
+    rows the second selects together hold each day of the range exactly
+    once. Whole months come from the monthly table, the partial months at
+    the edges from the daily one. A None Q selects nothing.
+    """
+    if start is not None and start > end:
+        return None, None
+    first = start
+    if start is not None and start.day != 1:
+        first = month_end(start) + datetime.timedelta(days=1)
+    last = end if month_end(end) == end else end.replace(day=1) - datetime.timedelta(days=1)
+    if first is not None and first > last:
+        return None, Q(day__gte=start, day__lte=end)
+    monthly = Q(day__lte=last.replace(day=1))
+    if first is not None:
+        monthly &= Q(day__gte=first)
+    edges = []
+    if start is not None and start < first:
+        edges.append(Q(day__gte=start, day__lt=first))
+    if end > last:
+        edges.append(Q(day__gt=last, day__lte=end))
+    daily = None
+    for edge in edges:
+        daily = edge if daily is None else daily | edge
+    return monthly, daily
+
+
+def _sources(day_model, month_model, detail_model, detail, *ranges):
+    """Return [(model, Q per range)] whose rows cover each (start, end) of ``ranges`` once.
+
+    Filtered reads use the detail table alone; unfiltered ones the monthly
+    table for whole months and the daily table for the days at the edges.
+    A source whose every Q is None is left out.
+    """
+    if detail:
+        return [
+            (
+                detail_model,
+                [
+                    Q(day__lte=end) & (Q(day__gte=start) if start else Q())
+                    if start is None or start <= end
+                    else None
+                    for start, end in ranges
+                ],
+            )
+        ]
+    covers = [_cover(start, end) for start, end in ranges]
+    out = []
+    for index, model in enumerate((month_model, day_model)):
+        qs = [cover[index] for cover in covers]
+        if any(q is not None for q in qs):
+            out.append((model, qs))
+    return out
+
+
+def _any_of(qs):
+    """Return the OR of the Qs that are not None."""
+    out = None
+    for q in qs:
+        if q is not None:
+            out = q if out is None else out | q
+    return out
+
+
 def _rollup_counts(
     *,
     offices: QuerySet,
@@ -126,14 +194,15 @@ def _rollup_counts(
     group: str | None = None,
     today: datetime.date | None = None,
 ) -> dict:
-    """Return {group key: counts} summed from the roll-ups (5 queries).
+    """Return {group key: counts} summed from the roll-ups (5 to 8 queries).
 
     ``group`` is None (one key, None), "office", "procedure" or "month" (key:
     the first day of the month; one key per calendar month of [start, end],
     each month's figures those of its part of the period). Open counts are
     the snapshot at the end of ``end`` (of each month for "month"), or today
     while that day is still to come: Σ over days ≤ it of interval starts −
-    ends.
+    ends. Unfiltered reads take whole months from the monthly roll-ups and
+    the partial months at the period's edges from the daily ones.
     """
     today = today or timezone.localdate()
     proc_ids = _procedure_ids(field, procedure)
@@ -152,45 +221,58 @@ def _rollup_counts(
             qs = qs.filter(procedure_id__in=proc_ids)
         if chan is not None:
             qs = qs.filter(channel=chan)
-        return qs
+        return qs.order_by()
 
-    def grouped(qs, **aggs):
+    def grouped(parts, cols):
+        """Sum ``cols`` over each (queryset, aggregates) of ``parts``, by group key."""
+        merged: dict = {}
+        for qs, aggs in parts:
+            if key is None:
+                rows = [{**qs.aggregate(**aggs), "gkey": None}]
+            else:
+                rows = qs.values(gkey=key).annotate(**aggs)
+            for row in rows:
+                into = merged.setdefault(norm(row["gkey"]), dict.fromkeys(cols, 0))
+                for c in cols:
+                    into[c] += row[c] or 0
         if key is None:
-            return [{**qs.aggregate(**aggs), "_key": None}]
-        return [
-            {**row, "_key": norm(row["gkey"])}
-            for row in qs.order_by().values(gkey=key).annotate(**aggs)
-        ]
+            merged.setdefault(None, dict.fromkeys(cols, 0))
+        return [{**row, "_key": k} for k, row in merged.items()]
+
+    def zero():
+        # aggregate() takes aggregates only: a sum of nothing for a range this source lacks.
+        return Coalesce(Sum(Value(0)), 0)
 
     # Dossiers: flows in [start, end], interval events up to the snapshot day.
     # A period that is not over yet judges its open dossiers today, not on a
     # future last day (the roll-ups already hold "turns overdue" events there).
     snapshot = min(end, today)
-    model = rm.DossierDayDetail if detail else rm.DossierDay
-    in_period = Q(day__gte=start)
-    aggs = {
-        c: Coalesce(Sum(c, filter=in_period), 0)
-        for c in FLOW_COLS
-        if c not in ("evaluated", "negative")
-    }
-    aggs["evaluated"] = Coalesce(
-        Sum(
-            F("evaluated") + (F("evaluated_flagged") if include_flagged else Value(0)),
-            filter=in_period,
-        ),
-        0,
-    )
-    aggs["negative"] = Coalesce(
-        Sum(
-            F("negative") + (F("negative_flagged") if include_flagged else Value(0)),
-            filter=in_period,
-        ),
-        0,
-    )
-    upto = Q(day__lte=snapshot)
-    aggs["open_within"] = Coalesce(Sum(F("within_in") - F("within_out"), filter=upto), 0)
-    aggs["open_overdue"] = Coalesce(Sum(F("overdue_in") - F("overdue_out"), filter=upto), 0)
-    rows = grouped(scoped(model, d_channel).filter(day__lte=end), **aggs)
+    flow_cols = [c for c in FLOW_COLS if c not in ("evaluated", "negative")]
+    parts = []
+    for model, (in_period, upto) in _sources(
+        rm.DossierDay,
+        rm.DossierMonth,
+        rm.DossierDayDetail,
+        detail,
+        (start, end),
+        (None, snapshot),
+    ):
+        aggs = {}
+        for c in flow_cols + ["evaluated", "negative"]:
+            if in_period is None:
+                aggs[c] = zero()
+                continue
+            expr = F(c)
+            if c in ("evaluated", "negative") and include_flagged:
+                expr = F(c) + F(f"{c}_flagged")
+            aggs[c] = Coalesce(Sum(expr, filter=in_period), 0)
+        if upto is None:
+            aggs["open_within"] = aggs["open_overdue"] = zero()
+        else:
+            aggs["open_within"] = Coalesce(Sum(F("within_in") - F("within_out"), filter=upto), 0)
+            aggs["open_overdue"] = Coalesce(Sum(F("overdue_in") - F("overdue_out"), filter=upto), 0)
+        parts.append((scoped(model, d_channel).filter(_any_of([in_period, upto])), aggs))
+    rows = grouped(parts, FLOW_COLS + ["open_within", "open_overdue"])
     if group == "month":
         # Months before the period only carry interval events; each month's
         # snapshot is the running sum up to it (rows after today are not in it).
@@ -217,43 +299,51 @@ def _rollup_counts(
                 counts[c] += row[c]
 
     # Responses.
-    model = rm.ResponseDayDetail if detail else rm.ResponseDay
+    sources = _sources(rm.ResponseDay, rm.ResponseMonth, rm.ResponseDayDetail, detail, (start, end))
+    aggs = {
+        "responses": Coalesce(Sum("responses"), 0),
+        "responses_flagged": Coalesce(Sum("responses_flagged"), 0),
+    }
     for row in grouped(
-        scoped(model, r_channel).filter(day__gte=start, day__lte=end),
-        responses=Coalesce(Sum("responses"), 0),
-        responses_flagged=Coalesce(Sum("responses_flagged"), 0),
+        [(scoped(model, r_channel).filter(q), aggs) for model, (q,) in sources],
+        ["responses", "responses_flagged"],
     ):
         out[row["_key"]]["responses"] += row["responses"]
         out[row["_key"]]["responses_flagged"] += row["responses_flagged"]
 
     # Answers per question: levels are columns of one row per question.
-    model = rm.AnswerDayDetail if detail else rm.AnswerDay
     names = [f"n_level_{level}" for level in rm.ANSWER_LEVELS] + ["valid", "satisfied"]
     ans_aggs = {
         c: Coalesce(Sum(F(c) + F(f"{c}_flagged")) if include_flagged else Sum(c), 0) for c in names
     }
-    qs = scoped(model, r_channel).filter(day__gte=start, day__lte=end).order_by()
-    for row in qs.values("question_id", **({"gkey": key} if key else {})).annotate(**ans_aggs):
-        levels = {lv: row[f"n_level_{lv}"] for lv in rm.ANSWER_LEVELS if row[f"n_level_{lv}"]}
-        if not levels:
-            continue  # only flagged answers to this question
-        entry = out[norm(row["gkey"]) if key else None]["answers"].setdefault(
-            row["question_id"], _empty_answer()
-        )
-        for lv, n in levels.items():
-            entry["levels"][lv] = entry["levels"].get(lv, 0) + n
-        entry["valid"] += row["valid"]
-        entry["satisfied"] += row["satisfied"]
+    for model, (q,) in _sources(
+        rm.AnswerDay, rm.AnswerMonth, rm.AnswerDayDetail, detail, (start, end)
+    ):
+        qs = scoped(model, r_channel).filter(q)
+        for row in qs.values("question_id", **({"gkey": key} if key else {})).annotate(**ans_aggs):
+            levels = {lv: row[f"n_level_{lv}"] for lv in rm.ANSWER_LEVELS if row[f"n_level_{lv}"]}
+            if not levels:
+                continue  # only flagged answers to this question
+            entry = out[norm(row["gkey"]) if key else None]["answers"].setdefault(
+                row["question_id"], _empty_answer()
+            )
+            for lv, n in levels.items():
+                entry["levels"][lv] = entry["levels"].get(lv, 0) + n
+            entry["valid"] += row["valid"]
+            entry["satisfied"] += row["satisfied"]
 
-    # Complaints opened in the period.
+    # Complaints opened in the period (few rows: read from the daily tables).
     model = rm.ComplaintDayDetail if detail else rm.ComplaintDay
+    complaint_aggs = {
+        "complaints": Coalesce(Sum("complaints"), 0),
+        "on_time": Coalesce(Sum("answered_on_time"), 0),
+        "late": Coalesce(Sum("answered_late"), 0),
+        "open": Coalesce(Sum("unanswered"), 0),
+        "open_overdue": Coalesce(Sum("unanswered", filter=Q(due_on__lt=today)), 0),
+    }
     for row in grouped(
-        scoped(model, r_channel).filter(day__gte=start, day__lte=end),
-        complaints=Coalesce(Sum("complaints"), 0),
-        on_time=Coalesce(Sum("answered_on_time"), 0),
-        late=Coalesce(Sum("answered_late"), 0),
-        open=Coalesce(Sum("unanswered"), 0),
-        open_overdue=Coalesce(Sum("unanswered", filter=Q(due_on__lt=today)), 0),
+        [(scoped(model, r_channel).filter(day__gte=start, day__lte=end), complaint_aggs)],
+        list(complaint_aggs),
     ):
         counts = out[row["_key"]]
         counts["complaints"] += row["complaints"]

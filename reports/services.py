@@ -11,7 +11,8 @@ function of the raw rows: running it twice, or twice at once, gives the same
 rows.
 
 The detail tables (office, day, procedure, channel) are computed from the raw
-rows; the per-office tables are sums of the detail tables.
+rows; the per-office tables are sums of the detail tables, and the monthly
+tables sums of the per-office daily rows of the months the block touches.
 """
 
 import datetime
@@ -36,6 +37,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from offices.models import Dossier
+from portal.lib.periods import month_end
 from reports import models as rm
 from surveys.models import Answer, FollowUp, Response
 
@@ -376,6 +378,46 @@ def _insert_rollup_from_detail(model, detail, key_cols, cols, block):
         return cursor.rowcount
 
 
+def _month_start_sql(column):
+    if connection.vendor == "sqlite":
+        return f"date({column}, 'start of month')"
+    return f"date_trunc('month', {column})::date"
+
+
+def _rebuild_months(model, day_model, key_cols, cols, block):
+    """Re-sum the ``model`` (monthly) rows of the months ``block`` touches from ``day_model``.
+
+    ``key_cols`` are the key columns besides the day (office, question).
+    Runs after the daily rows of the block were rebuilt, in its transaction.
+    """
+    first = block.start.replace(day=1) if block.start else None
+    last = month_end(block.end) if block.end else None
+    month_filter, params = ["1=1"], []
+    if first:
+        month_filter.append(f"{_q('day')} >= %s")
+        params.append(first)
+    if last:
+        month_filter.append(f"{_q('day')} <= %s")
+        params.append(last)
+    if block.offices is not None:
+        ids = sorted(block.offices)
+        month_filter.append(f"{_q('office_id')} IN ({', '.join(['%s'] * len(ids))})")
+        params.extend(ids)
+    where = " AND ".join(month_filter)
+    keys = ", ".join(_q(k) for k in key_cols)
+    month = _month_start_sql(_q("day"))
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {_q(model._meta.db_table)} WHERE {where}", params)
+        cursor.execute(
+            f"INSERT INTO {_q(model._meta.db_table)} "
+            f"({keys}, {_q('day')}, {', '.join(_q(c) for c in cols)}) "
+            f"SELECT {keys}, {month}, {', '.join(f'SUM({_q(c)})' for c in cols)} "
+            f"FROM {_q(day_model._meta.db_table)} WHERE {where} GROUP BY {keys}, {month}",
+            params,
+        )
+        return cursor.rowcount
+
+
 def _delete(model, block):
     qs = model.objects.all()
     if block.start:
@@ -417,6 +459,9 @@ def _refresh_block(block: Block) -> int:
             written += _insert_rollup_from_detail(
                 rm.DossierDay, rm.DossierDayDetail, ["office_id", "day"], DOSSIER_COLS, block
             )
+            written += _rebuild_months(
+                rm.DossierMonth, rm.DossierDay, ["office_id"], DOSSIER_COLS, block
+            )
         if "survey" in block.families:
             for model in (rm.ResponseDayDetail, rm.ResponseDay, rm.AnswerDayDetail, rm.AnswerDay):
                 _delete(model, block)
@@ -433,6 +478,9 @@ def _refresh_block(block: Block) -> int:
             written += _insert_rollup_from_detail(
                 rm.ResponseDay, rm.ResponseDayDetail, ["office_id", "day"], RESPONSE_COLS, block
             )
+            written += _rebuild_months(
+                rm.ResponseMonth, rm.ResponseDay, ["office_id"], RESPONSE_COLS, block
+            )
             written += _insert_union(
                 rm.AnswerDayDetail,
                 [answer_arm],
@@ -445,6 +493,9 @@ def _refresh_block(block: Block) -> int:
                 ["office_id", "day", "question_id"],
                 ANSWER_COLS,
                 block,
+            )
+            written += _rebuild_months(
+                rm.AnswerMonth, rm.AnswerDay, ["office_id", "question_id"], ANSWER_COLS, block
             )
         if "complaint" in block.families:
             for model in (rm.ComplaintDayDetail, rm.ComplaintDay):
@@ -474,10 +525,13 @@ def _refresh_block(block: Block) -> int:
 ROLLUP_MODELS = (
     rm.DossierDay,
     rm.DossierDayDetail,
+    rm.DossierMonth,
     rm.ResponseDay,
     rm.ResponseDayDetail,
+    rm.ResponseMonth,
     rm.AnswerDay,
     rm.AnswerDayDetail,
+    rm.AnswerMonth,
     rm.ComplaintDay,
     rm.ComplaintDayDetail,
 )

@@ -1,5 +1,8 @@
 """Generate N dossiers and N responses (with answers) over 3,000 offices and two years, by COPY.
 
+By default 10 % of the responses answer the full SIPAS questionnaire (its
+scale questions), the rest the one-question counter rating.
+
 Usage (a throw-away PostgreSQL database, migrated first):
 
     bench/stats/reset.sh      # drops, creates and migrates $BENCH_DB (helper_d_bench)
@@ -177,8 +180,18 @@ def responses_chunk(
     now,
     linked_share=0.8,
     seed_tag=0xBE7C0000,
+    sipas=None,
+    sipas_share=0.0,
 ):
+    """Return (responses, answers) frames for ``n`` responses.
+
+    ``sipas`` = (questionnaire id, [(question id, satisfied-from level), …]):
+    a ``sipas_share`` of the responses use it and answer every one of those
+    scale questions (5 levels; each question its own distribution, so some
+    criteria come out weaker than others); the rest are counter ratings.
+    """
     ids = np.arange(first_id, first_id + n)
+    full = rng.random(n) < sipas_share if sipas else np.zeros(n, dtype=bool)
     link = rated & (rng.random(n) < linked_share)
     day = np.where(link, np.minimum(finished_day, DAYS - 1), rng.integers(0, DAYS, n))
     level = rng.choice([1, 2, 3], n, p=[0.04, 0.36, 0.60])
@@ -187,7 +200,9 @@ def responses_chunk(
         {
             "id": ids,
             "client_id": [f"{seed_tag:08x}{u:024x}" for u in ids],
-            "questionnaire_id": questionnaire_id,
+            "questionnaire_id": np.where(full, sipas[0], questionnaire_id)
+            if sipas
+            else questionnaire_id,
             "office_id": dossier_frame["office_id"].to_numpy(),
             "procedure_id": dossier_frame["procedure_id"].to_numpy(),
             "dossier_id": pd.Series(dossier_frame["id"].to_numpy()).astype("Int64").where(link),
@@ -205,18 +220,38 @@ def responses_chunk(
             "updated_at": now,
         }
     )
-    answers = pd.DataFrame(
-        {
-            "id": ids,
-            "response_id": ids,
-            "question_id": question_id,
-            "value_int": level,
-            "value_text": "",
-            "value_choices": "[]",
-            "satisfied": level >= 2,
-        }
-    )
-    return responses, answers
+    counter = ~full
+    frames = [
+        pd.DataFrame(
+            {
+                "response_id": ids[counter],
+                "question_id": question_id,
+                "value_int": level[counter],
+                "value_text": "",
+                "value_choices": "[]",
+                "satisfied": level[counter] >= 2,
+            }
+        )
+    ]
+    full_ids = ids[full]
+    for index, (sipas_question, satisfied_from) in enumerate(sipas[1] if sipas else ()):
+        weak = 0.05 + 0.1 * (index % 4)  # share below "satisfied" differs by question
+        levels = rng.choice(
+            [1, 2, 3, 4, 5], len(full_ids), p=[weak / 3, weak / 3, weak / 3, 0.4, 0.6 - weak]
+        )
+        frames.append(
+            pd.DataFrame(
+                {
+                    "response_id": full_ids,
+                    "question_id": sipas_question,
+                    "value_int": levels,
+                    "value_text": "",
+                    "value_choices": "[]",
+                    "satisfied": levels >= satisfied_from,
+                }
+            )
+        )
+    return responses, pd.concat(frames, ignore_index=True)
 
 
 def main():
@@ -224,19 +259,45 @@ def main():
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--offices", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--sipas-share",
+        type=float,
+        default=0.1,
+        help="share of responses answering the full SIPAS questionnaire (default 0.1)",
+    )
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
     t0 = time.monotonic()
     office_ids, proc_ids = _catalogue(args.offices)
     questionnaire = Questionnaire.objects.get(code="counter", is_current=True)
     question = Question.objects.get(questionnaire=questionnaire, code="rating")
+    sipas_questionnaire = Questionnaire.objects.get(code="sipas", is_current=True)
+    sipas = (
+        sipas_questionnaire.pk,
+        [
+            (q.pk, Question.SATISFIED_FROM[q.kind])
+            for q in sipas_questionnaire.questions.filter(
+                kind="scale5", counts_toward_satisfaction=True
+            )
+        ],
+    )
     now = "2026-01-01 00:00:00+07"
     done = 0
     while done < args.rows:
         n = min(CHUNK, args.rows - done)
         dossiers, finished_day, rated = dossiers_chunk(rng, done + 1, n, office_ids, proc_ids, now)
         responses, answers = responses_chunk(
-            rng, done + 1, n, dossiers, finished_day, rated, questionnaire.pk, question.pk, now
+            rng,
+            done + 1,
+            n,
+            dossiers,
+            finished_day,
+            rated,
+            questionnaire.pk,
+            question.pk,
+            now,
+            sipas=sipas,
+            sipas_share=args.sipas_share,
         )
         with transaction.atomic():
             _copy("offices_dossier", dossiers)

@@ -200,14 +200,30 @@ class TestRollupsEqualRawRows:
     def test_incremental_refresh_gives_the_rows_of_a_full_one(
         self, world, first, second, responses, query
     ):
-        from reports.models import AnswerDay, DossierDay, DossierDayDetail, ResponseDay
+        from reports.models import (
+            AnswerDay,
+            AnswerMonth,
+            DossierDay,
+            DossierDayDetail,
+            DossierMonth,
+            ResponseDay,
+            ResponseMonth,
+        )
 
         def snapshot():
             return [
                 sorted(
                     tuple(v for k, v in row.items() if k != "id") for row in model.objects.values()
                 )
-                for model in (DossierDay, DossierDayDetail, ResponseDay, AnswerDay)
+                for model in (
+                    DossierDay,
+                    DossierDayDetail,
+                    DossierMonth,
+                    ResponseDay,
+                    ResponseMonth,
+                    AnswerDay,
+                    AnswerMonth,
+                )
             ]
 
         with transaction.atomic():
