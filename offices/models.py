@@ -374,8 +374,13 @@ class Dossier(models.Model):
     """One citizen's request (hồ sơ), as sent by the one-stop electronic system."""
 
     code = models.CharField(_("mã hồ sơ"), max_length=64, unique=True)
+    # No index of its own: the (office, …) indexes below serve it.
     office = models.ForeignKey(
-        Office, verbose_name=_("cơ quan"), on_delete=models.PROTECT, related_name="dossiers"
+        Office,
+        verbose_name=_("cơ quan"),
+        on_delete=models.PROTECT,
+        related_name="dossiers",
+        db_index=False,
     )
     procedure = models.ForeignKey(
         Procedure,

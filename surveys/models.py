@@ -337,7 +337,10 @@ class Response(models.Model):
     questionnaire = models.ForeignKey(
         Questionnaire, on_delete=models.PROTECT, related_name="responses"
     )
-    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="responses")
+    # No index of its own: response_office_time_idx (office, submitted_at) serves it.
+    office = models.ForeignKey(
+        Office, on_delete=models.PROTECT, related_name="responses", db_index=False
+    )
     procedure = models.ForeignKey(
         Procedure, null=True, blank=True, on_delete=models.PROTECT, related_name="responses"
     )
@@ -359,7 +362,7 @@ class Response(models.Model):
     contact_consent = models.BooleanField(_("đồng ý cung cấp liên hệ"), default=False)
     contact_phone = models.CharField(_("điện thoại"), max_length=20, blank=True)
     contact_email = models.EmailField(_("email"), blank=True)
-    flagged = models.BooleanField(_("bị đánh dấu nghi vấn"), default=False, db_index=True)
+    flagged = models.BooleanField(_("bị đánh dấu nghi vấn"), default=False)
     flag_reasons = models.JSONField(_("lý do đánh dấu"), default=list, blank=True)
     flag_cleared_at = models.DateTimeField(null=True, blank=True)
     flag_cleared_by = models.ForeignKey(
@@ -385,6 +388,10 @@ class Response(models.Model):
             models.Index(
                 fields=["id"], condition=Q(checked_at__isnull=True), name="response_unchecked_idx"
             ),
+            # Small: the review list of flagged responses, newest first.
+            models.Index(
+                fields=["-submitted_at"], condition=Q(flagged=True), name="response_flagged_idx"
+            ),
         ]
 
     def __str__(self):
@@ -398,7 +405,10 @@ class Answer(models.Model):
     toward satisfaction: level ≥ 4 on the 5-level scale, ≥ 2 on the 3-level one.
     """
 
-    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
+    # No index of its own: the answer_once key (response, question) serves it.
+    response = models.ForeignKey(
+        Response, on_delete=models.CASCADE, related_name="answers", db_index=False
+    )
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
     value_int = models.SmallIntegerField(null=True, blank=True)
     value_text = models.TextField(blank=True)
