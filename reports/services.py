@@ -11,8 +11,10 @@ function of the raw rows: running it twice, or twice at once, gives the same
 rows.
 
 The detail tables (office, day, procedure, channel) are computed from the raw
-rows; the per-office tables are sums of the detail tables, and the monthly
-tables sums of the per-office daily rows of the months the block touches.
+rows; the per-office tables are sums of the detail tables. The monthly tables
+are sums of the per-office daily rows: a full refresh rebuilds them, any
+other block takes its old daily rows out of them before rebuilding its days
+and adds the new ones after (so a one-day block costs one day, not a month).
 """
 
 import datetime
@@ -384,38 +386,112 @@ def _month_start_sql(column):
     return f"date_trunc('month', {column})::date"
 
 
-def _rebuild_months(model, day_model, key_cols, cols, block):
-    """Re-sum the ``model`` (monthly) rows of the months ``block`` touches from ``day_model``.
+@dataclass(frozen=True)
+class MonthSpec:
+    """A monthly roll-up: the sums of ``day_model`` rows by ``keys`` and calendar month."""
 
-    ``key_cols`` are the key columns besides the day (office, question).
-    Runs after the daily rows of the block were rebuilt, in its transaction.
-    """
-    first = block.start.replace(day=1) if block.start else None
-    last = month_end(block.end) if block.end else None
-    month_filter, params = ["1=1"], []
-    if first:
-        month_filter.append(f"{_q('day')} >= %s")
-        params.append(first)
-    if last:
-        month_filter.append(f"{_q('day')} <= %s")
-        params.append(last)
-    if block.offices is not None:
-        ids = sorted(block.offices)
-        month_filter.append(f"{_q('office_id')} IN ({', '.join(['%s'] * len(ids))})")
-        params.extend(ids)
-    where = " AND ".join(month_filter)
-    keys = ", ".join(_q(k) for k in key_cols)
-    month = _month_start_sql(_q("day"))
+    model: type
+    day_model: type
+    keys: tuple[str, ...]
+    cols: tuple[str, ...]
+
+    def month_sql(self):
+        return _month_start_sql(_q("day"))
+
+    def day_where(self, block, *, whole_months=False):
+        """Return (SQL condition, params) on the ``day`` and ``office_id`` columns for ``block``.
+
+        ``whole_months`` widens the days to the calendar months they fall in.
+        """
+        start, end = block.start, block.end
+        if whole_months:
+            start = start.replace(day=1) if start else None
+            end = month_end(end) if end else None
+        where, params = ["1=1"], []
+        if start:
+            where.append(f"{_q('day')} >= %s")
+            params.append(start)
+        if end:
+            where.append(f"{_q('day')} <= %s")
+            params.append(end)
+        if block.offices is not None:
+            ids = sorted(block.offices)
+            where.append(f"{_q('office_id')} IN ({', '.join(['%s'] * len(ids))})")
+            params.extend(ids)
+        return " AND ".join(where), params
+
+    def sums_sql(self, block):
+        """Return (SELECT of the block's daily rows summed by keys and month, params)."""
+        where, params = self.day_where(block)
+        keys = ", ".join(_q(k) for k in self.keys)
+        sums = ", ".join(f"SUM({_q(c)}) AS {_q('s_' + c)}" for c in self.cols)
+        return (
+            f"SELECT {keys}, {self.month_sql()} AS {_q('s_month')}, {sums} "
+            f"FROM {_q(self.day_model._meta.db_table)} WHERE {where} "
+            f"GROUP BY {keys}, {self.month_sql()}",
+            params,
+        )
+
+
+MONTHS = {
+    "dossier": [MonthSpec(rm.DossierMonth, rm.DossierDay, ("office_id",), tuple(DOSSIER_COLS))],
+    "survey": [
+        MonthSpec(rm.ResponseMonth, rm.ResponseDay, ("office_id",), tuple(RESPONSE_COLS)),
+        MonthSpec(rm.AnswerMonth, rm.AnswerDay, ("office_id", "question_id"), tuple(ANSWER_COLS)),
+    ],
+    "complaint": [],
+}
+
+
+def _months_rebuild(spec: MonthSpec) -> int:
+    """Rebuild every monthly row of ``spec`` from the daily rows (a full refresh)."""
+    table, keys = _q(spec.model._meta.db_table), ", ".join(_q(k) for k in spec.keys)
+    sql, params = spec.sums_sql(Block(start=None, end=None))
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {_q(model._meta.db_table)} WHERE {where}", params)
+        cursor.execute(f"DELETE FROM {table}")
         cursor.execute(
-            f"INSERT INTO {_q(model._meta.db_table)} "
-            f"({keys}, {_q('day')}, {', '.join(_q(c) for c in cols)}) "
-            f"SELECT {keys}, {month}, {', '.join(f'SUM({_q(c)})' for c in cols)} "
-            f"FROM {_q(day_model._meta.db_table)} WHERE {where} GROUP BY {keys}, {month}",
+            f"INSERT INTO {table} ({keys}, {_q('day')}, {', '.join(_q(c) for c in spec.cols)}) "
+            f"{sql}",
             params,
         )
         return cursor.rowcount
+
+
+def _months_subtract(spec: MonthSpec, block: Block):
+    """Take the block's daily rows (about to be rebuilt) out of the monthly sums."""
+    sql, params = spec.sums_sql(block)
+    table = _q(spec.model._meta.db_table)
+    sets = ", ".join(f"{_q(c)} = {_q(c)} - d.{_q('s_' + c)}" for c in spec.cols)
+    match = " AND ".join(
+        [f"{table}.{_q(k)} = d.{_q(k)}" for k in spec.keys]
+        + [f"{table}.{_q('day')} = d.{_q('s_month')}"]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET {sets} FROM ({sql}) d WHERE {match}", params)
+
+
+def _months_add(spec: MonthSpec, block: Block) -> int:
+    """Add the block's rebuilt daily rows to the monthly sums; drop rows left at zero."""
+    sql, params = spec.sums_sql(block)
+    table = _q(spec.model._meta.db_table)
+    keys = [_q(k) for k in spec.keys]
+    cols = [_q(c) for c in spec.cols]
+    updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in cols)
+    # "WHERE true" keeps SQLite from reading ON CONFLICT as a join's ON.
+    insert = (
+        f"INSERT INTO {table} ({', '.join(keys)}, {_q('day')}, {', '.join(cols)}) "
+        f"SELECT * FROM ({sql}) d WHERE true "
+        f"ON CONFLICT ({', '.join(keys)}, {_q('day')}) DO UPDATE SET {updates}"
+    )
+    where, where_params = spec.day_where(block, whole_months=True)
+    all_zero = " AND ".join(f"{c} = 0" for c in cols)
+    with connection.cursor() as cursor:
+        cursor.execute(insert, params)
+        written = cursor.rowcount
+        # A month whose rows all went (an edited or deleted record) keeps no zero row,
+        # so an incremental run leaves the same rows as a full one.
+        cursor.execute(f"DELETE FROM {table} WHERE {where} AND {all_zero}", where_params)
+    return written
 
 
 def _delete(model, block):
@@ -440,8 +516,13 @@ def _refresh_block(block: Block) -> int:
     if block.offices is not None and not block.offices:
         return 0
     written = 0
+    full = block.start is None and block.end is None and block.offices is None
     with transaction.atomic():
         _lock()
+        if not full:
+            for family in block.families:
+                for spec in MONTHS[family]:
+                    _months_subtract(spec, block)
         if "dossier" in block.families:
             for model in (rm.DossierDayDetail, rm.DossierDay):
                 _delete(model, block)
@@ -459,9 +540,6 @@ def _refresh_block(block: Block) -> int:
             written += _insert_rollup_from_detail(
                 rm.DossierDay, rm.DossierDayDetail, ["office_id", "day"], DOSSIER_COLS, block
             )
-            written += _rebuild_months(
-                rm.DossierMonth, rm.DossierDay, ["office_id"], DOSSIER_COLS, block
-            )
         if "survey" in block.families:
             for model in (rm.ResponseDayDetail, rm.ResponseDay, rm.AnswerDayDetail, rm.AnswerDay):
                 _delete(model, block)
@@ -478,9 +556,6 @@ def _refresh_block(block: Block) -> int:
             written += _insert_rollup_from_detail(
                 rm.ResponseDay, rm.ResponseDayDetail, ["office_id", "day"], RESPONSE_COLS, block
             )
-            written += _rebuild_months(
-                rm.ResponseMonth, rm.ResponseDay, ["office_id"], RESPONSE_COLS, block
-            )
             written += _insert_union(
                 rm.AnswerDayDetail,
                 [answer_arm],
@@ -493,9 +568,6 @@ def _refresh_block(block: Block) -> int:
                 ["office_id", "day", "question_id"],
                 ANSWER_COLS,
                 block,
-            )
-            written += _rebuild_months(
-                rm.AnswerMonth, rm.AnswerDay, ["office_id", "question_id"], ANSWER_COLS, block
             )
         if "complaint" in block.families:
             for model in (rm.ComplaintDayDetail, rm.ComplaintDay):
@@ -519,6 +591,9 @@ def _refresh_block(block: Block) -> int:
                 COMPLAINT_COLS,
                 block,
             )
+        for family in block.families:
+            for spec in MONTHS[family]:
+                written += _months_rebuild(spec) if full else _months_add(spec, block)
     return written
 
 
