@@ -4,6 +4,7 @@
         .venv/bin/python -m bench.stats.run [--requests 50]
 
 1. full refresh vs the same GROUP BY run as a plain SELECT (no writes);
+   generate the data with ``bench.stats.generate`` (10 % full SIPAS responses);
 2. incremental refresh after 10,000 new responses (with answers);
 3. GET /api/v1/stats/ for a province over 12 months (p50/p95) vs the same
    figures computed from the raw rows at request time.
@@ -150,14 +151,7 @@ def main():
         print(f"raw GROUP BY (same aggregates, SELECT only): {t_base:.1f} s")
         t_full, summary = timed(lambda: s.stats_refresh(full=True))
         print(f"full refresh: {t_full:.1f} s ({summary['rows']:,} rows) = {t_full / t_base:.2f}x")
-        for model in (
-            rm.DossierDay,
-            rm.DossierDayDetail,
-            rm.ResponseDay,
-            rm.ResponseDayDetail,
-            rm.AnswerDay,
-            rm.AnswerDayDetail,
-        ):
+        for model in s.ROLLUP_MODELS:
             print(f"  {model.__name__}: {model.objects.count():,} rows")
 
     add_responses()
