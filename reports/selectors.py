@@ -867,7 +867,7 @@ def stats_office_counts(
     channel: str | None = None,
     include_flagged: bool = False,
 ) -> dict:
-    """Return {office id: counts} over [start, end] (5 roll-up queries).
+    """Return {office id: counts} over [start, end] (5 to 8 roll-up queries).
 
     For ``stats_grouped(office_counts=...)``: a page showing both the child
     units and the offices sums the offices once.

@@ -356,24 +356,33 @@ def _insert_union(model, arms, key_cols, cols):
         return cursor.rowcount
 
 
-def _insert_rollup_from_detail(model, detail, key_cols, cols, block):
-    """INSERT INTO ``model`` the sums of ``detail`` rows over procedure and channel."""
+def _day_where(start, end, offices):
+    """Return (SQL condition, params) on a roll-up's ``day`` and ``office_id`` columns.
+
+    ``start``/``end`` bound the days (None: open), ``offices`` the offices (None: all).
+    """
     where, params = ["1=1"], []
-    if block.start:
+    if start:
         where.append(f"{_q('day')} >= %s")
-        params.append(block.start)
-    if block.end:
+        params.append(start)
+    if end:
         where.append(f"{_q('day')} <= %s")
-        params.append(block.end)
-    if block.offices is not None:
-        ids = sorted(block.offices)
+        params.append(end)
+    if offices is not None:
+        ids = sorted(offices)
         where.append(f"{_q('office_id')} IN ({', '.join(['%s'] * len(ids))})")
         params.extend(ids)
+    return " AND ".join(where), params
+
+
+def _insert_rollup_from_detail(model, detail, key_cols, cols, block):
+    """INSERT INTO ``model`` the sums of ``detail`` rows over procedure and channel."""
+    where, params = _day_where(block.start, block.end, block.offices)
     keys = ", ".join(_q(k) for k in key_cols)
     sql = (
         f"INSERT INTO {_q(model._meta.db_table)} ({keys}, {', '.join(_q(c) for c in cols)}) "
         f"SELECT {keys}, {', '.join(f'SUM({_q(c)})' for c in cols)} "
-        f"FROM {_q(detail._meta.db_table)} WHERE {' AND '.join(where)} GROUP BY {keys} "
+        f"FROM {_q(detail._meta.db_table)} WHERE {where} GROUP BY {keys} "
         # In key order, so one office's days sit on neighbouring pages: a read of a
         # province-year touches a few pages per office instead of one per row.
         f"ORDER BY {keys}"
@@ -398,40 +407,15 @@ class MonthSpec:
     keys: tuple[str, ...]
     cols: tuple[str, ...]
 
-    def month_sql(self):
-        return _month_start_sql(_q("day"))
-
-    def day_where(self, block, *, whole_months=False):
-        """Return (SQL condition, params) on the ``day`` and ``office_id`` columns for ``block``.
-
-        ``whole_months`` widens the days to the calendar months they fall in.
-        """
-        start, end = block.start, block.end
-        if whole_months:
-            start = start.replace(day=1) if start else None
-            end = month_end(end) if end else None
-        where, params = ["1=1"], []
-        if start:
-            where.append(f"{_q('day')} >= %s")
-            params.append(start)
-        if end:
-            where.append(f"{_q('day')} <= %s")
-            params.append(end)
-        if block.offices is not None:
-            ids = sorted(block.offices)
-            where.append(f"{_q('office_id')} IN ({', '.join(['%s'] * len(ids))})")
-            params.extend(ids)
-        return " AND ".join(where), params
-
     def sums_sql(self, block):
         """Return (SELECT of the block's daily rows summed by keys and month, params)."""
-        where, params = self.day_where(block)
+        where, params = _day_where(block.start, block.end, block.offices)
         keys = ", ".join(_q(k) for k in self.keys)
         sums = ", ".join(f"SUM({_q(c)}) AS {_q('s_' + c)}" for c in self.cols)
+        month = _month_start_sql(_q("day"))
         return (
-            f"SELECT {keys}, {self.month_sql()} AS {_q('s_month')}, {sums} "
-            f"FROM {_q(self.day_model._meta.db_table)} WHERE {where} "
-            f"GROUP BY {keys}, {self.month_sql()}",
+            f"SELECT {keys}, {month} AS {_q('s_month')}, {sums} "
+            f"FROM {_q(self.day_model._meta.db_table)} WHERE {where} GROUP BY {keys}, {month}",
             params,
         )
 
@@ -486,7 +470,12 @@ def _months_add(spec: MonthSpec, block: Block) -> int:
         f"SELECT * FROM ({sql}) d WHERE true "
         f"ON CONFLICT ({', '.join(keys)}, {_q('day')}) DO UPDATE SET {updates}"
     )
-    where, where_params = spec.day_where(block, whole_months=True)
+    # The calendar months the block's days fall in.
+    where, where_params = _day_where(
+        block.start.replace(day=1) if block.start else None,
+        month_end(block.end) if block.end else None,
+        block.offices,
+    )
     all_zero = " AND ".join(f"{c} = 0" for c in cols)
     with connection.cursor() as cursor:
         cursor.execute(insert, params)
