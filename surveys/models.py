@@ -334,8 +334,13 @@ class Response(models.Model):
     """One citizen's submitted questionnaire."""
 
     client_id = models.UUIDField(_("mã phía máy khách"), unique=True, default=uuid.uuid4)
+    # No database constraint: every submission in the country names one of a
+    # few questionnaire rows, and PostgreSQL's check locks the referenced row
+    # (FOR KEY SHARE) in each inserting transaction, so concurrent submissions
+    # pile shared locks (multixacts) on the same rows. Questionnaires are
+    # versioned, never edited or deleted once answered (PROTECT, in Django).
     questionnaire = models.ForeignKey(
-        Questionnaire, on_delete=models.PROTECT, related_name="responses"
+        Questionnaire, on_delete=models.PROTECT, related_name="responses", db_constraint=False
     )
     # No index of its own: response_office_time_idx (office, submitted_at) serves it.
     office = models.ForeignKey(
@@ -347,12 +352,24 @@ class Response(models.Model):
     dossier = models.OneToOneField(
         Dossier, null=True, blank=True, on_delete=models.PROTECT, related_name="response"
     )
+    # Officer, device and flag_cleared_by are empty on most responses: their
+    # indexes (Meta) leave the NULLs out, so a web submission skips them.
     officer = models.ForeignKey(
-        Officer, null=True, blank=True, on_delete=models.SET_NULL, related_name="responses"
+        Officer,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="responses",
+        db_index=False,
     )
     channel = models.CharField(_("kênh"), max_length=10, choices=ResponseChannel.choices)
     device = models.ForeignKey(
-        KioskDevice, null=True, blank=True, on_delete=models.SET_NULL, related_name="responses"
+        KioskDevice,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="responses",
+        db_index=False,
     )
     submitted_at = models.DateTimeField(_("thời điểm gửi"), db_index=True)
     duration_seconds = models.PositiveIntegerField(_("thời gian trả lời (giây)"), null=True)
@@ -371,6 +388,7 @@ class Response(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
@@ -392,6 +410,17 @@ class Response(models.Model):
             models.Index(
                 fields=["-submitted_at"], condition=Q(flagged=True), name="response_flagged_idx"
             ),
+            models.Index(
+                fields=["device"], condition=Q(device__isnull=False), name="response_device_idx"
+            ),
+            models.Index(
+                fields=["officer"], condition=Q(officer__isnull=False), name="response_officer_idx"
+            ),
+            models.Index(
+                fields=["flag_cleared_by"],
+                condition=Q(flag_cleared_by__isnull=False),
+                name="response_cleared_by_idx",
+            ),
         ]
 
     def __str__(self):
@@ -409,7 +438,11 @@ class Answer(models.Model):
     response = models.ForeignKey(
         Response, on_delete=models.CASCADE, related_name="answers", db_index=False
     )
-    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
+    # No database constraint, as Response.questionnaire: a few question rows
+    # are named by every answer in the country.
+    question = models.ForeignKey(
+        Question, on_delete=models.PROTECT, related_name="answers", db_constraint=False
+    )
     value_int = models.SmallIntegerField(null=True, blank=True)
     value_text = models.TextField(blank=True)
     value_choices = models.JSONField(default=list, blank=True)

@@ -9,7 +9,6 @@ store one row).
 """
 
 import datetime
-import functools
 import logging
 import re
 import time
@@ -18,16 +17,15 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
-from django.db.models.constants import OnConflict
-from django.db.models.sql import InsertQuery
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from offices.importing import bilingual, render
 from offices.models import Dossier, Office, Officer, Procedure
+from surveys.insert_pg import insert_one_statement
 from surveys.models import (
     Answer,
     Criterion,
@@ -427,7 +425,7 @@ def response_save(
     ``SURVEY_CHECK_INLINE`` is on.
     """
     if connection.vendor == "postgresql" and response.questionnaire.frozen:
-        created = _insert_one_statement(response, answers)
+        created = insert_one_statement(response, answers)
     else:
         created = _insert_in_transaction(response, answers)
     if not created:
@@ -453,103 +451,6 @@ def _insert_in_transaction(response, answers):
         response.pk = None
         return False
     return True
-
-
-# Answer columns written with a response, in the order of the VALUES rows.
-_ANSWER_COLUMNS = ("question", "value_int", "value_text", "value_choices", "satisfied")
-# (alias, number of answers) -> SQL of _insert_one_statement; built once per process.
-_insert_sql = {}
-
-
-@functools.cache
-def _response_fields():
-    return [f for f in Response._meta.local_concrete_fields if not f.primary_key]
-
-
-@functools.cache
-def _answer_fields():
-    return [Answer._meta.get_field(name) for name in _ANSWER_COLUMNS]
-
-
-def _insert_sql_for(conn, response, answer_count):
-    key = (conn.alias, answer_count)
-    sql = _insert_sql.get(key)
-    if sql is not None:
-        return sql
-    fields = _response_fields()
-    query = InsertQuery(Response, on_conflict=OnConflict.IGNORE)
-    query.insert_values(fields, [response])
-    compiler = query.get_compiler(connection=conn)
-    compiler.returning_fields = [Response._meta.pk]
-    [(response_sql, params)] = compiler.as_sql()
-    # The parameters are computed per call in _insert_one_statement, one per field.
-    assert response_sql.count("%s") == len(params) == len(fields), response_sql
-    answer_fields = _answer_fields()
-    row = "(" + ", ".join(f"%s::{field.db_type(conn)}" for field in answer_fields) + ")"
-    qn = conn.ops.quote_name
-    columns = ", ".join(qn(c) for c in ["response_id", *(f.column for f in answer_fields)])
-    sql = f"WITH r AS ({response_sql})"
-    if answer_count:
-        sql += (
-            f", a AS (INSERT INTO {qn(Answer._meta.db_table)} ({columns}) "
-            f"SELECT r.id, v.* FROM r CROSS JOIN (VALUES {', '.join([row] * answer_count)}) AS v)"
-        )
-    sql += " SELECT id FROM r"
-    _insert_sql[key] = sql
-    return sql
-
-
-def _insert_one_statement(response, answers):
-    """Insert ``response`` and its answers in one PostgreSQL statement; return False on conflict.
-
-    ``INSERT … ON CONFLICT DO NOTHING RETURNING id`` in a CTE feeding the
-    answers' ``INSERT … SELECT``: atomic on its own (autocommit or inside
-    the caller's transaction), and a replayed client id or a rated dossier
-    inserts nothing instead of raising, so no savepoint is needed. The SQL
-    comes from Django's insert compiler once per process (so it follows the
-    model); each call only converts the values, as the compiler does.
-    """
-    conn = connections[DEFAULT_DB_ALIAS]
-    sql = _insert_sql_for(conn, response, len(answers))
-    params = [f.get_db_prep_save(f.pre_save(response, True), conn) for f in _response_fields()]
-    answer_fields = _answer_fields()
-    for question, values in answers:
-        for field in answer_fields:
-            if field.name == "question":
-                value = question.pk
-            else:
-                value = values[field.name] if field.name in values else field.get_default()
-            params.append(field.get_db_prep_save(value, conn))
-    with conn.cursor() as cursor:
-        inserted = _execute_prepared(
-            conn, cursor, f"surveys_response_insert_{len(answers)}", sql, params
-        )
-    if inserted is None:
-        return False
-    response.pk = inserted[0]
-    response._state.adding = False
-    response._state.db = conn.alias
-    return True
-
-
-def _execute_prepared(conn, cursor, name, sql, params):
-    """Execute ``sql`` as the server-side prepared statement ``name``; return the first row.
-
-    PostgreSQL parses and plans the statement once per connection instead of
-    on every submission (a fifth of the database's CPU for this insert). A
-    prepared statement lives as long as its session, through rollbacks; a
-    new connection prepares again. Not for poolers that reset sessions
-    between transactions (PgBouncer in transaction mode).
-    """
-    prepared = getattr(conn, "_surveys_prepared", None)
-    if prepared is None or prepared[0] is not conn.connection:
-        prepared = conn._surveys_prepared = (conn.connection, set())
-    if name not in prepared[1]:
-        numbers = iter(range(1, sql.count("%s") + 1))
-        cursor.execute(f"PREPARE {name} AS " + re.sub("%s", lambda _m: f"${next(numbers)}", sql))
-        prepared[1].add(name)
-    cursor.execute(f"EXECUTE {name} ({', '.join(['%s'] * len(params))})", params)
-    return cursor.fetchone()
 
 
 def _stored_instead(response):

@@ -118,9 +118,14 @@ def _date(days: np.ndarray) -> pd.Series:
     return pd.Series(np.datetime_as_string(np.datetime64(START) + days.astype("timedelta64[D]")))
 
 
-def dossiers_chunk(rng, first_id, n, office_ids, proc_ids, now):
+def dossiers_chunk(rng, first_id, n, office_ids, proc_ids, now, days=(0, DAYS)):
+    """Return (frame, finished day, rated) for ``n`` dossiers received in ``days`` = [lo, hi).
+
+    Ids follow the received day, as they do when the one-stop system sends
+    dossiers as they arrive.
+    """
     ids = np.arange(first_id, first_id + n)
-    received = rng.integers(0, DAYS, n)
+    received = np.sort(rng.integers(days[0], days[1], n))
     legal = rng.integers(3, 16, n)
     supplement_days = np.where(rng.random(n) < 0.1, rng.integers(1, 4, n), 0)
     supplement_requests = np.where(supplement_days > 0, rng.integers(1, 3, n), 0)
@@ -182,6 +187,7 @@ def responses_chunk(
     seed_tag=0xBE7C0000,
     sipas=None,
     sipas_share=0.0,
+    days=(0, DAYS),
 ):
     """Return (responses, answers) frames for ``n`` responses.
 
@@ -189,11 +195,19 @@ def responses_chunk(
     a ``sipas_share`` of the responses use it and answer every one of those
     scale questions (5 levels; each question its own distribution, so some
     criteria come out weaker than others); the rest are counter ratings.
+
+    Unlinked responses fall in ``days`` = [lo, hi), linked ones on their
+    dossier's finished day. Ids (and the answers' order) follow the submission
+    time, as rows arrive in production, so one day's rows sit together.
     """
     ids = np.arange(first_id, first_id + n)
     full = rng.random(n) < sipas_share if sipas else np.zeros(n, dtype=bool)
     link = rated & (rng.random(n) < linked_share)
-    day = np.where(link, np.minimum(finished_day, DAYS - 1), rng.integers(0, DAYS, n))
+    day = np.where(link, np.minimum(finished_day, DAYS - 1), rng.integers(days[0], days[1], n))
+    second = rng.integers(8 * 3600, 22 * 3600, n)
+    order = np.lexsort((second, day))
+    full, link, day, second = full[order], link[order], day[order], second[order]
+    dossier_frame = dossier_frame.iloc[order]
     level = rng.choice([1, 2, 3], n, p=[0.04, 0.36, 0.60])
     flagged = rng.random(n) < 0.01
     responses = pd.DataFrame(
@@ -207,7 +221,7 @@ def responses_chunk(
             "procedure_id": dossier_frame["procedure_id"].to_numpy(),
             "dossier_id": pd.Series(dossier_frame["id"].to_numpy()).astype("Int64").where(link),
             "channel": np.array(["link", "qr", "kiosk"])[rng.integers(0, 3, n)],
-            "submitted_at": _fmt(day, rng.integers(8 * 3600, 22 * 3600, n)),
+            "submitted_at": _fmt(day, second),
             "language": "vi",
             "ip_hash": "",
             "contact_requested": False,
@@ -251,7 +265,8 @@ def responses_chunk(
                 }
             )
         )
-    return responses, pd.concat(frames, ignore_index=True)
+    answers = pd.concat(frames, ignore_index=True)
+    return responses, answers.sort_values("response_id", kind="stable", ignore_index=True)
 
 
 def main():
@@ -283,9 +298,15 @@ def main():
     )
     now = "2026-01-01 00:00:00+07"
     done = 0
+    chunks = -(-args.rows // CHUNK)
     while done < args.rows:
         n = min(CHUNK, args.rows - done)
-        dossiers, finished_day, rated = dossiers_chunk(rng, done + 1, n, office_ids, proc_ids, now)
+        # Each chunk covers the next stretch of days, so the tables fill in time order.
+        index = done // CHUNK
+        days = (DAYS * index // chunks, DAYS * (index + 1) // chunks)
+        dossiers, finished_day, rated = dossiers_chunk(
+            rng, done + 1, n, office_ids, proc_ids, now, days=days
+        )
         responses, answers = responses_chunk(
             rng,
             done + 1,
@@ -298,6 +319,7 @@ def main():
             now,
             sipas=sipas,
             sipas_share=args.sipas_share,
+            days=days,
         )
         with transaction.atomic():
             _copy("offices_dossier", dossiers)

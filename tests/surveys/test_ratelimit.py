@@ -71,3 +71,18 @@ class TestRedisCache:
         assert 0 < client.ttl(key) <= 61
         with time_machine.travel(START + dt.timedelta(seconds=60), tick=False):
             assert _hits(1, key="r") == [False]
+
+    def test_a_server_that_lost_the_script_gets_it_again(self):
+        client = caches["default"]._cache.get_client(None, write=True)
+        with time_machine.travel(START, tick=False):
+            assert _hits(1, key="r") == [False]
+            client.script_flush()
+            assert _hits(3, key="r") == [False, False, True]
+
+    def test_a_dropped_connection_is_replaced(self):
+        client = caches["default"]._cache.get_client(None, write=True)
+        with time_machine.travel(START, tick=False):
+            assert _hits(1, key="r") == [False]
+            # Close every other client's connection, the pooled one included.
+            client.client_kill_filter(_type="normal", skipme=True)
+            assert _hits(3, key="r") == [False, False, True]

@@ -1,0 +1,108 @@
+"""One-statement insert of a response and its answers on PostgreSQL (the submission fast path).
+
+The response row and the answer rows travel as two JSON parameters that
+PostgreSQL turns back into rows of the tables' own types
+(``json_populate_record`` / ``json_populate_recordset``): the statement is
+prepared once per connection, and each call only dumps two JSON strings
+(C code) instead of converting and quoting some thirty parameters one by
+one, which cost more CPU than the rest of the submission's database work.
+"""
+
+import datetime
+import json
+import uuid
+
+from django.db import DEFAULT_DB_ALIAS, connections
+
+from surveys.models import Answer, Response
+
+STATEMENT = "surveys_response_insert"
+# Answer columns written with a response (the response id comes from the insert).
+ANSWER_COLUMNS = ("question_id", "value_int", "value_text", "value_choices", "satisfied")
+
+
+def _response_fields():
+    return [f for f in Response._meta.local_concrete_fields if not f.primary_key]
+
+
+def _json_default(value):
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+# One encoder for every call (json.dumps with ``default`` builds a new one each time).
+_encode = json.JSONEncoder(default=_json_default, separators=(",", ":")).encode
+
+
+def insert_sql():
+    """Return the statement: $1 = the response as a JSON object, $2 = the answers as an array."""
+    qn = connections[DEFAULT_DB_ALIAS].ops.quote_name
+    response_table, answer_table = qn(Response._meta.db_table), qn(Answer._meta.db_table)
+    columns = ", ".join(qn(f.column) for f in _response_fields())
+    answer_columns = ", ".join(qn(c) for c in ANSWER_COLUMNS)
+    return (
+        f"WITH r AS (INSERT INTO {response_table} ({columns}) "
+        f"SELECT {columns} FROM json_populate_record(NULL::{response_table}, $1::json) "
+        # A replayed client id or an already rated dossier inserts nothing.
+        f"ON CONFLICT DO NOTHING RETURNING id), "
+        f"a AS (INSERT INTO {answer_table} ({qn('response_id')}, {answer_columns}) "
+        f"SELECT r.id, {', '.join('v.' + qn(c) for c in ANSWER_COLUMNS)} FROM r "
+        f"CROSS JOIN json_populate_recordset(NULL::{answer_table}, $2::json) AS v) "
+        f"SELECT id FROM r"
+    )
+
+
+def _response_row(response):
+    """Return the response's column values, as its fields would save them, by column name."""
+    # pre_save stamps auto_now(_add) fields on the instance, as save() does.
+    return {field.column: field.pre_save(response, True) for field in _response_fields()}
+
+
+def insert_one_statement(response, answers) -> bool:
+    """Insert ``response`` and its cleaned ``answers``; return False when a conflict kept it out.
+
+    Atomic on its own (autocommit or inside the caller's transaction), and a
+    conflict inserts nothing instead of raising, so no savepoint is needed.
+    """
+    conn = connections[DEFAULT_DB_ALIAS]
+    rows = [
+        {
+            "question_id": question.pk,
+            "value_int": values.get("value_int"),
+            "value_text": values.get("value_text", ""),
+            "value_choices": values.get("value_choices", []),
+            "satisfied": values.get("satisfied"),
+        }
+        for question, values in answers
+    ]
+    params = [_encode(_response_row(response)), _encode(rows)]
+    with conn.cursor() as cursor:
+        inserted = execute_prepared(conn, cursor, STATEMENT, insert_sql, params)
+    if inserted is None:
+        return False
+    response.pk = inserted[0]
+    response._state.adding = False
+    response._state.db = conn.alias
+    return True
+
+
+def execute_prepared(conn, cursor, name, make_sql, params):
+    """Execute the SQL of ``make_sql()`` as the prepared statement ``name``; return the first row.
+
+    PostgreSQL parses and plans the statement once per connection instead of
+    on every submission. A prepared statement lives as long as its session,
+    through rollbacks; a new connection prepares again. Not for poolers that
+    reset sessions between transactions (PgBouncer in transaction mode).
+    """
+    prepared = getattr(conn, "_surveys_prepared", None)
+    if prepared is None or prepared[0] is not conn.connection:
+        prepared = conn._surveys_prepared = (conn.connection, set())
+    if name not in prepared[1]:
+        # No parameters here, so psycopg2 reads no placeholders in the SQL.
+        cursor.execute(f"PREPARE {name} AS {make_sql()}")
+        prepared[1].add(name)
+    cursor.execute(f"EXECUTE {name} ({', '.join(['%s'] * len(params))})", params)
+    return cursor.fetchone()

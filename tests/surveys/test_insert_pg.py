@@ -1,0 +1,126 @@
+"""surveys.insert_pg: the one-statement insert stores what the ORM's save() stores."""
+
+import datetime as dt
+import uuid
+
+import pytest
+from django.db import connection
+from django.forms.models import model_to_dict
+
+from surveys.insert_pg import insert_one_statement
+from surveys.models import Answer, KioskDevice, Question, Questionnaire, Response
+from surveys.services import _insert_in_transaction
+from tests.factories import DossierFactory, OfficeFactory, OfficerFactory, ProcedureFactory
+
+pytestmark = pytest.mark.django_db
+
+# Text that JSON and SQL both escape: quotes, backslashes, newlines, non-ASCII, a NUL-free emoji.
+AWKWARD = "Chờ 2 giờ \"lâu\" \\ 'quá'\nxếp hàng; % %s $1 😞"
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("other backend: the one-statement insert is PostgreSQL's")
+
+
+def _questionnaire():
+    questionnaire = Questionnaire.objects.create(code="all-kinds", name_vi="Mọi loại", frozen=True)
+    kinds = ["scale5", "scale3", "yes_no", "single", "multiple", "short_text", "long_text"]
+    return [
+        Question.objects.create(
+            questionnaire=questionnaire, code=kind.replace("_", "-"), text_vi=kind, kind=kind
+        )
+        for kind in kinds
+    ]
+
+
+def _answers(questions):
+    values = [
+        {"value_int": 5, "satisfied": True},
+        {"value_int": 1, "satisfied": False},
+        {"value_int": 0},
+        {"value_text": "b"},
+        {"value_choices": ["time", "staff", AWKWARD]},
+        {"value_text": AWKWARD},
+        {"value_text": ""},
+    ]
+    return list(zip(questions, values, strict=True))
+
+
+def _response(questions, **extra):
+    office = OfficeFactory()
+    fields = {
+        "client_id": uuid.uuid4(),
+        "questionnaire": questions[0].questionnaire,
+        "office": office,
+        "procedure": ProcedureFactory(),
+        "dossier": DossierFactory(office=office),
+        "officer": OfficerFactory(office=office),
+        "device": KioskDevice.objects.create(office=office, name="Quầy 1"),
+        "channel": "kiosk",
+        "submitted_at": dt.datetime(2025, 12, 31, 23, 59, 58, 123456, tzinfo=dt.UTC),
+        "duration_seconds": 42,
+        "language": "en",
+        "ip_hash": "ab" * 32,
+        "contact_requested": True,
+        "contact_consent": True,
+        "contact_phone": "0912345678",
+        "contact_email": "dan@example.org",
+        "flag_reasons": [{"code": "fast", "note": AWKWARD}],
+    }
+    fields.update(extra)
+    return Response(**fields)
+
+
+def _stored(response_id):
+    response = Response.objects.get(pk=response_id)
+    row = model_to_dict(response, exclude=["id", "client_id", "dossier", "device", "officer"])
+    answers = [
+        model_to_dict(a, exclude=["id", "response"])
+        for a in Answer.objects.filter(response=response).order_by("question_id")
+    ]
+    return row, answers, (response.created_at, response.updated_at)
+
+
+def test_it_stores_every_column_as_save_does():
+    questions = _questionnaire()
+    fast = _response(questions)
+    assert insert_one_statement(fast, _answers(questions)) is True
+    slow = _response(
+        questions,
+        office=fast.office,
+        procedure=fast.procedure,
+        dossier=None,
+        officer=fast.officer,
+        device=fast.device,
+    )
+    assert _insert_in_transaction(slow, _answers(questions)) is True
+
+    fast_row, fast_answers, (created, updated) = _stored(fast.pk)
+    slow_row, slow_answers, _stamps = _stored(slow.pk)
+    assert fast_row == slow_row
+    assert fast_answers == slow_answers
+    assert len(fast_answers) == 7 and fast_answers[4]["value_choices"][2] == AWKWARD
+    assert Response.objects.get(pk=fast.pk).dossier_id == fast.dossier.pk
+    # auto_now_add / auto_now are stamped on the instance and stored as such.
+    assert (created, updated) == (fast.created_at, fast.updated_at)
+
+
+def test_a_replayed_client_id_inserts_nothing():
+    questions = _questionnaire()
+    first = _response(questions, dossier=None)
+    assert insert_one_statement(first, _answers(questions)) is True
+    again = _response(questions, client_id=first.client_id, dossier=None)
+    assert insert_one_statement(again, _answers(questions)) is False
+    assert again.pk is None
+    assert Response.objects.filter(client_id=first.client_id).count() == 1
+    assert Answer.objects.filter(response__client_id=first.client_id).count() == 7
+
+
+def test_a_response_without_answers_is_stored_alone():
+    questions = _questionnaire()
+    response = _response(questions, dossier=None, flag_reasons=[])
+    assert insert_one_statement(response, []) is True
+    assert not Answer.objects.filter(response_id=response.pk).exists()
+    assert Response.objects.get(pk=response.pk).flag_reasons == []
