@@ -16,6 +16,9 @@ rows; a rate is computed from the summed counts (``reports.selectors``).
 Roll-ups are derived data rebuilt by ``stats_refresh``: their foreign keys
 carry no database constraint (measured: the deferred FK checks doubled the
 time of a full refresh) and a deleted office's rows go at the next refresh.
+Nor indexes of their own: every read names offices and days, which the
+unique (office, day, …) keys and the (day, office) indexes serve; each extra
+index was upkeep on tens of millions of rows at every full refresh.
 
 Open dossiers are a snapshot, not a flow: "open within deadline at the end of
 day E" is an interval count. Each dossier is open within deadline on the days
@@ -66,7 +69,7 @@ class DossierCounts(models.Model):
 
 class DossierDay(DossierCounts):
     office = models.ForeignKey(
-        Office, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+        Office, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
     )
 
     class Meta:
@@ -82,7 +85,7 @@ class DossierMonth(DossierCounts):
     """DossierDay summed over a calendar month (``day`` = the 1st)."""
 
     office = models.ForeignKey(
-        Office, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+        Office, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
     )
 
     class Meta:
@@ -95,10 +98,14 @@ class DossierMonth(DossierCounts):
 
 class DossierDayDetail(DossierCounts):
     office = models.ForeignKey(
-        Office, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+        Office, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
     )
     procedure = models.ForeignKey(
-        Procedure, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+        Procedure,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     channel = models.CharField(max_length=10, choices=Channel.choices)
 
@@ -127,7 +134,7 @@ class ResponseCounts(models.Model):
 
 class ResponseDay(ResponseCounts):
     office = models.ForeignKey(
-        Office, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+        Office, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
     )
 
     class Meta:
@@ -143,7 +150,7 @@ class ResponseMonth(ResponseCounts):
     """ResponseDay summed over a calendar month (``day`` = the 1st)."""
 
     office = models.ForeignKey(
-        Office, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+        Office, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
     )
 
     class Meta:
@@ -156,7 +163,7 @@ class ResponseMonth(ResponseCounts):
 
 class ResponseDayDetail(ResponseCounts):
     office = models.ForeignKey(
-        Office, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+        Office, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
     )
     # 0 stands for "no procedure" so the unique key has no NULL in it.
     procedure_id = models.BigIntegerField(default=0)
@@ -188,7 +195,7 @@ class AnswerCounts(models.Model):
 
     day = models.DateField(_("ngày"))
     question = models.ForeignKey(
-        Question, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+        Question, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
     )
     n_level_0 = models.PositiveIntegerField(default=0)
     n_level_1 = models.PositiveIntegerField(default=0)
@@ -216,7 +223,7 @@ class AnswerCounts(models.Model):
 
 class AnswerDay(AnswerCounts):
     office = models.ForeignKey(
-        Office, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+        Office, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
     )
 
     class Meta:
@@ -234,7 +241,7 @@ class AnswerMonth(AnswerCounts):
     """AnswerDay summed over a calendar month (``day`` = the 1st)."""
 
     office = models.ForeignKey(
-        Office, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+        Office, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
     )
 
     class Meta:
@@ -249,7 +256,7 @@ class AnswerMonth(AnswerCounts):
 
 class AnswerDayDetail(AnswerCounts):
     office = models.ForeignKey(
-        Office, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+        Office, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
     )
     procedure_id = models.BigIntegerField(default=0)
     channel = models.CharField(max_length=10)
@@ -285,7 +292,7 @@ class ComplaintCounts(models.Model):
 
 class ComplaintDay(ComplaintCounts):
     office = models.ForeignKey(
-        Office, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+        Office, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
     )
 
     class Meta:
@@ -299,7 +306,7 @@ class ComplaintDay(ComplaintCounts):
 
 class ComplaintDayDetail(ComplaintCounts):
     office = models.ForeignKey(
-        Office, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+        Office, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
     )
     procedure_id = models.BigIntegerField(default=0)
     channel = models.CharField(max_length=10)

@@ -41,6 +41,7 @@ from django.utils import timezone
 from offices.models import Dossier
 from portal.lib.periods import month_end
 from reports import models as rm
+from reports import swap
 from surveys.models import Answer, FollowUp, Response
 
 logger = logging.getLogger(__name__)
@@ -333,10 +334,12 @@ def _q(name):
     return connection.ops.quote_name(name)
 
 
-def _insert_union(model, arms, key_cols, cols):
-    """INSERT INTO ``model`` the per-key sums of the UNION ALL of ``arms``.
+def _union_select(arms, key_cols, cols):
+    """Return (SELECT, params): the per-key sums of the UNION ALL of ``arms``.
 
-    ``key_cols`` maps the model's key column to the arms' key alias.
+    ``key_cols`` maps the target key column to the arms' key alias; the
+    SELECT names its columns as the target's. One arm is already grouped by
+    these keys: it is read as it is, without a second aggregation.
     """
     parts, params = [], []
     for arm in arms:
@@ -344,15 +347,21 @@ def _insert_union(model, arms, key_cols, cols):
         parts.append(sql)
         params.extend(p)
     union = " UNION ALL ".join(parts)
-    target = list(key_cols) + cols
     keys = ", ".join(_q(a) for a in key_cols.values())
-    select = keys + ", " + ", ".join(f"SUM({_q('c_' + c)})" for c in cols)
-    sql = (
-        f"INSERT INTO {_q(model._meta.db_table)} ({', '.join(_q(c) for c in target)}) "
-        f"SELECT {select} FROM ({union}) u GROUP BY {keys}"
-    )
+    named_keys = ", ".join(f"{_q(a)} AS {_q(k)}" for k, a in key_cols.items())
+    if len(arms) == 1:
+        counts = ", ".join(f"{_q('c_' + c)} AS {_q(c)}" for c in cols)
+        return f"SELECT {named_keys}, {counts} FROM ({union}) u", params
+    counts = ", ".join(f"SUM({_q('c_' + c)}) AS {_q(c)}" for c in cols)
+    return f"SELECT {named_keys}, {counts} FROM ({union}) u GROUP BY {keys}", params
+
+
+def _insert_union(model, arms, key_cols, cols):
+    """INSERT INTO ``model`` the per-key sums of the UNION ALL of ``arms`` (``_union_select``)."""
+    select, params = _union_select(arms, key_cols, cols)
+    target = ", ".join(_q(c) for c in [*key_cols, *cols])
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(f"INSERT INTO {_q(model._meta.db_table)} ({target}) {select}", params)
         return cursor.rowcount
 
 
@@ -375,17 +384,23 @@ def _day_where(start, end, offices):
     return " AND ".join(where), params
 
 
+def _rollup_select(source, key_cols, cols, block):
+    """Return (SELECT, params): the sums of table ``source``'s rows by ``key_cols`` in ``block``."""
+    where, params = _day_where(block.start, block.end, block.offices)
+    keys = ", ".join(_q(k) for k in key_cols)
+    sums = ", ".join(f"SUM({_q(c)}) AS {_q(c)}" for c in cols)
+    return f"SELECT {keys}, {sums} FROM {_q(source)} WHERE {where} GROUP BY {keys}", params
+
+
 def _insert_rollup_from_detail(model, detail, key_cols, cols, block):
     """INSERT INTO ``model`` the sums of ``detail`` rows over procedure and channel."""
-    where, params = _day_where(block.start, block.end, block.offices)
+    select, params = _rollup_select(detail._meta.db_table, key_cols, cols, block)
     keys = ", ".join(_q(k) for k in key_cols)
     sql = (
         f"INSERT INTO {_q(model._meta.db_table)} ({keys}, {', '.join(_q(c) for c in cols)}) "
-        f"SELECT {keys}, {', '.join(f'SUM({_q(c)})' for c in cols)} "
-        f"FROM {_q(detail._meta.db_table)} WHERE {where} GROUP BY {keys} "
         # In key order, so one office's days sit on neighbouring pages: a read of a
         # province-year touches a few pages per office instead of one per row.
-        f"ORDER BY {keys}"
+        f"{select} ORDER BY {keys}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -407,15 +422,19 @@ class MonthSpec:
     keys: tuple[str, ...]
     cols: tuple[str, ...]
 
-    def sums_sql(self, block):
-        """Return (SELECT of the block's daily rows summed by keys and month, params)."""
+    def sums_sql(self, block, source=None):
+        """Return (SELECT of the block's daily rows summed by keys and month, params).
+
+        ``source`` reads another table than the daily model's (a full rebuild's new one).
+        """
         where, params = _day_where(block.start, block.end, block.offices)
         keys = ", ".join(_q(k) for k in self.keys)
         sums = ", ".join(f"SUM({_q(c)}) AS {_q('s_' + c)}" for c in self.cols)
         month = _month_start_sql(_q("day"))
+        table = _q(source or self.day_model._meta.db_table)
         return (
             f"SELECT {keys}, {month} AS {_q('s_month')}, {sums} "
-            f"FROM {_q(self.day_model._meta.db_table)} WHERE {where} GROUP BY {keys}, {month}",
+            f"FROM {table} WHERE {where} GROUP BY {keys}, {month}",
             params,
         )
 
@@ -503,89 +522,153 @@ def _lock():
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
 
 
+DETAIL_KEYS = {
+    "office_id": "k_office",
+    "day": "k_day",
+    "procedure_id": "k_proc",
+    "channel": "k_channel",
+}
+
+
+@dataclass(frozen=True)
+class Grain:
+    """A detail table computed from the raw rows and the per-office table summed from it."""
+
+    detail: type
+    day: type
+    arms: object  # block -> the querysets whose union gives the detail rows
+    detail_keys: dict  # detail column -> arm alias
+    day_keys: tuple[str, ...]
+    cols: tuple[str, ...]
+
+
+GRAINS = {
+    "dossier": [
+        Grain(
+            rm.DossierDayDetail,
+            rm.DossierDay,
+            _dossier_arms,
+            DETAIL_KEYS,
+            ("office_id", "day"),
+            tuple(DOSSIER_COLS),
+        )
+    ],
+    "survey": [
+        Grain(
+            rm.ResponseDayDetail,
+            rm.ResponseDay,
+            lambda block: [_survey_arms(block)[0]],
+            DETAIL_KEYS,
+            ("office_id", "day"),
+            tuple(RESPONSE_COLS),
+        ),
+        Grain(
+            rm.AnswerDayDetail,
+            rm.AnswerDay,
+            lambda block: [_survey_arms(block)[1]],
+            {**DETAIL_KEYS, "question_id": "k_question"},
+            ("office_id", "day", "question_id"),
+            tuple(ANSWER_COLS),
+        ),
+    ],
+    "complaint": [
+        Grain(
+            rm.ComplaintDayDetail,
+            rm.ComplaintDay,
+            lambda block: [_complaint_arm(block)],
+            {
+                "office_id": "k_office",
+                "day": "k_day",
+                "due_on": "k_due",
+                "procedure_id": "k_proc",
+                "channel": "k_channel",
+            },
+            ("office_id", "day", "due_on"),
+            tuple(COMPLAINT_COLS),
+        )
+    ],
+}
+
+
 def _refresh_block(block: Block) -> int:
     """Rebuild the roll-up rows of ``block`` in one locked transaction; return rows written."""
     if block.offices is not None and not block.offices:
         return 0
-    written = 0
     full = block.start is None and block.end is None and block.offices is None
     with transaction.atomic():
         _lock()
+        if full and connection.vendor == "postgresql":
+            return _rebuild_swapped(block.families)
+        written = 0
         if not full:
             for family in block.families:
                 for spec in MONTHS[family]:
                     _months_subtract(spec, block)
-        if "dossier" in block.families:
-            for model in (rm.DossierDayDetail, rm.DossierDay):
-                _delete(model, block)
-            written += _insert_union(
-                rm.DossierDayDetail,
-                _dossier_arms(block),
-                {
-                    "office_id": "k_office",
-                    "day": "k_day",
-                    "procedure_id": "k_proc",
-                    "channel": "k_channel",
-                },
-                DOSSIER_COLS,
-            )
-            written += _insert_rollup_from_detail(
-                rm.DossierDay, rm.DossierDayDetail, ["office_id", "day"], DOSSIER_COLS, block
-            )
-        if "survey" in block.families:
-            for model in (rm.ResponseDayDetail, rm.ResponseDay, rm.AnswerDayDetail, rm.AnswerDay):
-                _delete(model, block)
-            response_arm, answer_arm = _survey_arms(block)
-            detail_keys = {
-                "office_id": "k_office",
-                "day": "k_day",
-                "procedure_id": "k_proc",
-                "channel": "k_channel",
-            }
-            written += _insert_union(
-                rm.ResponseDayDetail, [response_arm], detail_keys, RESPONSE_COLS
-            )
-            written += _insert_rollup_from_detail(
-                rm.ResponseDay, rm.ResponseDayDetail, ["office_id", "day"], RESPONSE_COLS, block
-            )
-            written += _insert_union(
-                rm.AnswerDayDetail,
-                [answer_arm],
-                {**detail_keys, "question_id": "k_question"},
-                ANSWER_COLS,
-            )
-            written += _insert_rollup_from_detail(
-                rm.AnswerDay,
-                rm.AnswerDayDetail,
-                ["office_id", "day", "question_id"],
-                ANSWER_COLS,
-                block,
-            )
-        if "complaint" in block.families:
-            for model in (rm.ComplaintDayDetail, rm.ComplaintDay):
-                _delete(model, block)
-            written += _insert_union(
-                rm.ComplaintDayDetail,
-                [_complaint_arm(block)],
-                {
-                    "office_id": "k_office",
-                    "day": "k_day",
-                    "due_on": "k_due",
-                    "procedure_id": "k_proc",
-                    "channel": "k_channel",
-                },
-                COMPLAINT_COLS,
-            )
-            written += _insert_rollup_from_detail(
-                rm.ComplaintDay,
-                rm.ComplaintDayDetail,
-                ["office_id", "day", "due_on"],
-                COMPLAINT_COLS,
-                block,
-            )
+        for family in block.families:
+            for grain in GRAINS[family]:
+                _delete(grain.detail, block)
+                _delete(grain.day, block)
+                written += _insert_union(
+                    grain.detail, grain.arms(block), grain.detail_keys, list(grain.cols)
+                )
+                written += _insert_rollup_from_detail(
+                    grain.day, grain.detail, list(grain.day_keys), list(grain.cols), block
+                )
         for family in block.families:
             for spec in MONTHS[family]:
                 written += _months_rebuild(spec) if full else _months_add(spec, block)
+    return written
+
+
+def _rebuild_swapped(families) -> int:
+    """Full rebuild on PostgreSQL: build every table of ``families`` anew, then swap them in.
+
+    See ``reports.swap``: the aggregations may run on parallel workers, each
+    index is built once over finished rows, and readers keep the old rows
+    until the commit. The per-office and monthly tables are written in key
+    order (ids too), as the incremental path writes them.
+    """
+    everything = Block(start=None, end=None)
+    shapes, written = [], 0
+
+    def build(model, sql, params, columns, order_by=()):
+        nonlocal written
+        shape, rows = swap.build(model._meta.db_table, sql, params, columns, order_by=order_by)
+        shapes.append(shape)
+        written += rows
+
+    for family in families:
+        for grain in GRAINS[family]:
+            cols = [*grain.detail_keys, *grain.cols]
+            sql, params = _union_select(grain.arms(everything), grain.detail_keys, grain.cols)
+            build(grain.detail, sql, params, {c: f"s.{_q(c)}" for c in cols})
+            source = grain.detail._meta.db_table + swap.SUFFIX
+            sql, params = _rollup_select(source, grain.day_keys, grain.cols, everything)
+            cols = [*grain.day_keys, *grain.cols]
+            build(
+                grain.day,
+                sql,
+                params,
+                {c: f"s.{_q(c)}" for c in cols},
+                order_by=[f"s.{_q(k)}" for k in grain.day_keys],
+            )
+        for spec in MONTHS[family]:
+            source = spec.day_model._meta.db_table + swap.SUFFIX
+            sql, params = spec.sums_sql(everything, source=source)
+            build(
+                spec.model,
+                sql,
+                params,
+                {
+                    **{k: f"s.{_q(k)}" for k in spec.keys},
+                    "day": f"s.{_q('s_month')}",
+                    **{c: f"s.{_q('s_' + c)}" for c in spec.cols},
+                },
+                order_by=[*(f"s.{_q(k)}" for k in spec.keys), f"s.{_q('s_month')}"],
+            )
+    for shape in shapes:
+        swap.finish(shape)
+    swap.swap(shapes)
     return written
 
 
