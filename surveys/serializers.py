@@ -10,6 +10,7 @@ and of the OpenAPI schema.
 import re
 import uuid
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -212,7 +213,10 @@ def submission_data(data) -> dict:
     return serializer.validated_data
 
 
-_datetime_field = serializers.DateTimeField()
+def _datetime_json(value):
+    """Return ``value`` as DRF's DateTimeField renders it (ISO 8601, local time, "Z" for UTC)."""
+    text = timezone.localtime(value).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def response_result(*, response, created: bool) -> dict:
@@ -224,5 +228,5 @@ def response_result(*, response, created: bool) -> dict:
         "questionnaire": response.questionnaire.code,
         "questionnaire_version": response.questionnaire.version,
         "channel": response.channel,
-        "submitted_at": _datetime_field.to_representation(response.submitted_at),
+        "submitted_at": _datetime_json(response.submitted_at),
     }

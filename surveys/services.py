@@ -9,6 +9,9 @@ store one row).
 """
 
 import datetime
+import functools
+import hashlib
+import hmac
 import logging
 import re
 import time
@@ -20,7 +23,6 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from offices.importing import bilingual, render
@@ -77,10 +79,20 @@ def _add(errors, key, message, **params):
 
 
 def ip_hash(ip):
-    """Return the salted hash stored instead of an IP address ("" for no IP)."""
+    """Return the salted hash stored instead of an IP address ("" for no IP).
+
+    The same value as ``salted_hmac("surveys.response.ip", ip, algorithm="sha256")``,
+    with the key derived once per SECRET_KEY instead of on every call.
+    """
     if not ip:
         return ""
-    return salted_hmac("surveys.response.ip", ip, algorithm="sha256").hexdigest()
+    return hmac.new(_ip_key(settings.SECRET_KEY), ip.encode(), hashlib.sha256).hexdigest()
+
+
+@functools.lru_cache(maxsize=4)
+def _ip_key(secret):
+    # salted_hmac's key derivation: hash(key_salt + secret).
+    return hashlib.sha256(b"surveys.response.ip" + secret.encode()).digest()
 
 
 def config_cached(bucket: str, key, load):
@@ -219,6 +231,10 @@ def _contact_clean(contact, errors):
     }
 
 
+# ResponseChannel.values builds a new list on each access.
+_CHANNELS = frozenset(ResponseChannel.values)
+
+
 def _context_clean(
     *,
     office,
@@ -232,7 +248,7 @@ def _context_clean(
     now,
     errors,
 ):
-    if channel not in ResponseChannel.values:
+    if channel not in _CHANNELS:
         _add(
             errors,
             "channel",
@@ -338,15 +354,15 @@ def response_build(
         raise ResponseError(errors)
     if dossier is not None and Response.objects.filter(dossier=dossier).exists():
         raise _already_rated(dossier)
+    # Only the related objects there are: assigning None through a relation's
+    # descriptor costs as much as a real one, and None is the default anyway.
+    related = {"procedure": procedure, "dossier": dossier, "officer": officer, "device": device}
     response = Response(
         client_id=client_id or uuid.uuid4(),
         questionnaire=questionnaire,
         office=office,
-        procedure=procedure,
-        dossier=dossier,
-        officer=officer,
+        **{name: value for name, value in related.items() if value is not None},
         channel=channel,
-        device=device,
         submitted_at=submitted_at or now,
         duration_seconds=duration_seconds,
         language=language,

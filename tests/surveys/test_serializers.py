@@ -148,7 +148,8 @@ class TestSubmissionData:
 
 @pytest.mark.django_db
 class TestResponseResult:
-    def test_it_renders_like_the_result_serializer(self):
+    @pytest.mark.parametrize("zone", [None, "UTC"])
+    def test_it_renders_like_the_result_serializer(self, zone):
         from surveys.services import response_submit
         from tests.factories import OfficeFactory
 
@@ -169,5 +170,8 @@ class TestResponseResult:
                 "channel": response.channel,
                 "submitted_at": response.submitted_at,
             }
-        ).data
-        assert response_result(response=response, created=created) == expected
+        )
+        with timezone.override(zone or timezone.get_current_timezone()):
+            assert response_result(response=response, created=created) == expected.data
+        if zone == "UTC":
+            assert expected.data["submitted_at"].endswith("Z")

@@ -607,3 +607,22 @@ class TestConcurrentChecks:
         assert not Response.objects.filter(checked_at__isnull=True).exists()
         assert FollowUp.objects.count() == 6
         assert len(mail.outbox) == 6  # one notice per follow-up, none twice
+
+
+class TestIpHash:
+    def test_it_is_django_s_salted_hmac_of_the_ip(self):
+        from django.utils.crypto import salted_hmac
+
+        from surveys.services import ip_hash
+
+        for ip in ("127.0.0.1", "2001:db8::1"):
+            expected = salted_hmac("surveys.response.ip", ip, algorithm="sha256").hexdigest()
+            assert ip_hash(ip) == expected
+        assert ip_hash("") == "" and ip_hash(None) == ""
+
+    def test_it_changes_with_the_secret_key(self, settings):
+        from surveys.services import ip_hash
+
+        before = ip_hash("127.0.0.1")
+        settings.SECRET_KEY = "another-secret-for-this-test"
+        assert ip_hash("127.0.0.1") != before
