@@ -39,6 +39,7 @@ class Shape:
     keys: list[tuple[str, str]] = field(default_factory=list)  # primary key and unique
     indexes: list[tuple[str, str]] = field(default_factory=list)  # (name, CREATE INDEX …)
     sequences: dict[str, str] = field(default_factory=dict)  # identity column -> sequence
+    built_rows: int = field(default=0, compare=False)  # rows of <table>__new, set by build()
 
 
 def shape(table: str) -> Shape:
@@ -105,7 +106,8 @@ def build(table: str, select_sql: str, params, columns: dict[str, str], *, order
             f"CREATE TABLE {_q(new)} AS SELECT {', '.join(select)} FROM ({select_sql}) s",
             params,
         )
-        return live, cursor.rowcount
+        live.built_rows = cursor.rowcount
+    return live, live.built_rows
 
 
 def finish(live: Shape):
@@ -124,10 +126,10 @@ def finish(live: Shape):
             cursor.execute(
                 f"ALTER TABLE {_q(new)} ALTER COLUMN {_q(name)} ADD GENERATED {how} AS IDENTITY"
             )
+            # build() numbered the rows 1..n: the next id is n + 1 (no scan for max()).
             cursor.execute(
-                f"SELECT setval(pg_get_serial_sequence(%s, %s), "
-                f"coalesce(max({_q(name)}), 0) + 1, false) FROM {_q(new)}",
-                [new, name],
+                "SELECT setval(pg_get_serial_sequence(%s, %s), %s, false)",
+                [new, name, live.built_rows + 1],
             )
         for name, definition in live.keys:
             cursor.execute(f"ALTER TABLE {_q(new)} ADD CONSTRAINT {_q(name + SUFFIX)} {definition}")

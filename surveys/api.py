@@ -191,6 +191,11 @@ class _JSONOnly(DefaultContentNegotiation):
 _JSON_TYPES = ("application/json", "application/json; charset=utf-8")
 
 
+# DRF's CSRF check as SessionAuthentication.enforce_csrf runs it; the middleware
+# keeps no state of its own (all of it goes on the request), so one serves all.
+_CSRF_CHECK = CSRFCheck(lambda _request: None)
+
+
 def _web_json_data(request):
     """Return the payload of a page's plain JSON submission, or None to let DRF handle it.
 
@@ -213,9 +218,8 @@ def _web_json_data(request):
     data = submission_plain(data)
     if data is None:
         return None
-    check = CSRFCheck(lambda _request: None)
-    check.process_request(request)
-    if check.process_view(request, None, (), {}) is not None:
+    _CSRF_CHECK.process_request(request)
+    if _CSRF_CHECK.process_view(request, None, (), {}) is not None:
         return None
     return data
 

@@ -334,17 +334,23 @@ class Response(models.Model):
     """One citizen's submitted questionnaire."""
 
     client_id = models.UUIDField(_("mã phía máy khách"), unique=True, default=uuid.uuid4)
-    # No database constraint: every submission in the country names one of a
-    # few questionnaire rows, and PostgreSQL's check locks the referenced row
-    # (FOR KEY SHARE) in each inserting transaction, so concurrent submissions
-    # pile shared locks (multixacts) on the same rows. Questionnaires are
-    # versioned, never edited or deleted once answered (PROTECT, in Django).
+    # No database constraint on the questionnaire and the office: every
+    # submission names one of a few questionnaire rows and its office's row,
+    # and PostgreSQL's check locks the referenced row (FOR KEY SHARE) in each
+    # inserting transaction, so concurrent submissions pile shared locks
+    # (multixacts) on the same rows. Neither is ever deleted under its
+    # responses (PROTECT, in Django): questionnaires get new versions,
+    # offices are deactivated.
     questionnaire = models.ForeignKey(
         Questionnaire, on_delete=models.PROTECT, related_name="responses", db_constraint=False
     )
     # No index of its own: response_office_time_idx (office, submitted_at) serves it.
     office = models.ForeignKey(
-        Office, on_delete=models.PROTECT, related_name="responses", db_index=False
+        Office,
+        on_delete=models.PROTECT,
+        related_name="responses",
+        db_index=False,
+        db_constraint=False,
     )
     procedure = models.ForeignKey(
         Procedure, null=True, blank=True, on_delete=models.PROTECT, related_name="responses"

@@ -109,3 +109,25 @@ class TestBeatDefaults:
         assert PeriodicTask.objects.filter(name__in=DEFAULT_SCHEDULE).count() == len(
             DEFAULT_SCHEDULE
         )
+
+
+class TestDayRuns:
+    def test_consecutive_days_make_one_block_with_every_office(self):
+        from reports.services import _day_runs
+
+        days = {D(2025, 3, 3): {1}, D(2025, 3, 4): {2}, D(2025, 3, 5): {1, 3}, D(2025, 3, 9): {4}}
+        assert _day_runs(days) == [
+            (D(2025, 3, 3), D(2025, 3, 5), frozenset({1, 2, 3})),
+            (D(2025, 3, 9), D(2025, 3, 9), frozenset({4})),
+        ]
+
+    def test_an_incremental_run_over_consecutive_days_gives_the_full_rows(self, world):
+        stats_refresh(full=True)
+        for day in (D(2025, 3, 3), D(2025, 3, 4), D(2025, 3, 5)):
+            world.response(when=local(day), q5=4)
+        world.dossier(received=D(2025, 3, 5), due=D(2025, 3, 5), finished=D(2025, 3, 6))
+        summary = stats_refresh()
+        incremental = rows()
+        stats_refresh(full=True)
+        assert incremental == rows()
+        assert summary["blocks"] == 2  # one run of days per family (survey, dossier)
