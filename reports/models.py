@@ -17,8 +17,9 @@ Roll-ups are derived data rebuilt by ``stats_refresh``: their foreign keys
 carry no database constraint (measured: the deferred FK checks doubled the
 time of a full refresh) and a deleted office's rows go at the next refresh.
 Nor indexes of their own: every read names offices and days, which the
-unique (office, day, …) keys and the (day, office) indexes serve; each extra
-index was upkeep on tens of millions of rows at every full refresh.
+unique (office, day, …) keys serve (the per-office tables also have a
+(day, office) index); each extra index was upkeep on tens of millions of
+rows at every full refresh.
 
 Open dossiers are a snapshot, not a flow: "open within deadline at the end of
 day E" is an interval count. Each dossier is open within deadline on the days
@@ -117,7 +118,6 @@ class DossierDayDetail(DossierCounts):
                 fields=["office", "day", "procedure", "channel"], name="dossierdaydetail_unique"
             ),
         ]
-        indexes = [models.Index(fields=["day", "office"], name="dossierdaydetail_day_idx")]
 
 
 class ResponseCounts(models.Model):
@@ -178,7 +178,6 @@ class ResponseDayDetail(ResponseCounts):
                 name="responsedaydetail_unique",
             ),
         ]
-        indexes = [models.Index(fields=["day", "office"], name="responsedaydetail_day_idx")]
 
 
 # Answer levels kept as columns: scales store 1–5 (or 1–3), yes/no stores 0/1.
@@ -270,7 +269,6 @@ class AnswerDayDetail(AnswerCounts):
                 name="answerdaydetail_unique_question",
             ),
         ]
-        indexes = [models.Index(fields=["day", "office"], name="answerdaydetail_day_idx")]
 
 
 class ComplaintCounts(models.Model):
@@ -320,7 +318,6 @@ class ComplaintDayDetail(ComplaintCounts):
                 name="complaintdaydetail_unique",
             ),
         ]
-        indexes = [models.Index(fields=["day", "office"], name="complaintdaydetail_day_idx")]
 
 
 class RefreshState(models.Model):
