@@ -659,30 +659,21 @@ def _rebuild_swapped(families) -> int:
         # millions of groups spilled to disk (AnswerDay on 10 M responses: 57 s
         # instead of 82 s). For this transaction only.
         cursor.execute("SET LOCAL enable_hashagg = off")
+
+    def same_names(keys, cols):
+        """Columns read as the SELECT names them, rows in ``keys`` order."""
+        return {c: f"s.{_q(c)}" for c in [*keys, *cols]}, [f"s.{_q(k)}" for k in keys]
+
     for family in families:
         for grain in GRAINS[family]:
-            cols = [*grain.detail_keys, *grain.cols]
             sql, params = _union_select(grain.arms(everything), grain.detail_keys, grain.cols)
-            build(
-                grain.detail,
-                sql,
-                params,
-                {c: f"s.{_q(c)}" for c in cols},
-                # Key order: one office's days share pages (reads and day blocks touch
-                # a few pages per office), and measured faster to build: PostgreSQL
-                # then aggregates by sorting and the indexes are built from sorted rows.
-                order_by=[f"s.{_q(k)}" for k in grain.detail_keys],
-            )
+            # Key order: one office's days share pages (reads and day blocks touch a
+            # few pages per office), and measured faster to build: PostgreSQL then
+            # aggregates by sorting and the indexes are built from sorted rows.
+            build(grain.detail, sql, params, *same_names(list(grain.detail_keys), grain.cols))
             source = grain.detail._meta.db_table + swap.SUFFIX
             sql, params = _rollup_select(source, grain.day_keys, grain.cols, everything)
-            cols = [*grain.day_keys, *grain.cols]
-            build(
-                grain.day,
-                sql,
-                params,
-                {c: f"s.{_q(c)}" for c in cols},
-                order_by=[f"s.{_q(k)}" for k in grain.day_keys],
-            )
+            build(grain.day, sql, params, *same_names(grain.day_keys, grain.cols))
         for spec in MONTHS[family]:
             source = spec.day_model._meta.db_table + swap.SUFFIX
             sql, params = spec.sums_sql(everything, source=source)
