@@ -248,7 +248,8 @@ def _dossier_arms(block):
     return [received, finished, due]
 
 
-def _survey_arms(block):
+def _response_arms(block):
+    """Return the queryset of the response detail rows of ``block`` (one arm)."""
     responses = Response.objects.filter(
         _office_q(block), _range_q(block, datetime_field="submitted_at")
     )
@@ -266,6 +267,11 @@ def _survey_arms(block):
         },
         RESPONSE_COLS,
     )
+    return [response_arm]
+
+
+def _answer_arms(block):
+    """Return the queryset of the answer detail rows of ``block`` (one arm)."""
     answers = Answer.objects.filter(
         _office_q(block, "response__office_id"),
         _range_q(block, datetime_field="response__submitted_at"),
@@ -298,12 +304,13 @@ def _survey_arms(block):
         },
         ANSWER_COLS,
     )
-    return response_arm, answer_arm
+    return [answer_arm]
 
 
-def _complaint_arm(block):
+def _complaint_arms(block):
+    """Return the queryset of the complaint detail rows of ``block`` (one arm)."""
     qs = FollowUp.objects.filter(_office_q(block), _range_q(block, datetime_field="opened_at"))
-    return _arm(
+    complaint_arm = _arm(
         qs,
         {
             "k_office": F("office_id"),
@@ -324,6 +331,7 @@ def _complaint_arm(block):
         },
         COMPLAINT_COLS,
     )
+    return [complaint_arm]
 
 
 def _sql(qs):
@@ -550,7 +558,7 @@ class Grain:
 
     detail: type
     day: type
-    arms: object  # block -> the querysets whose union gives the detail rows
+    arms: object  # block -> the querysets whose union gives the detail rows (_*_arms)
     detail_keys: dict  # detail column -> arm alias
     day_keys: tuple[str, ...]
     cols: tuple[str, ...]
@@ -571,7 +579,7 @@ GRAINS = {
         Grain(
             rm.ResponseDayDetail,
             rm.ResponseDay,
-            lambda block: [_survey_arms(block)[0]],
+            _response_arms,
             DETAIL_KEYS,
             ("office_id", "day"),
             tuple(RESPONSE_COLS),
@@ -579,7 +587,7 @@ GRAINS = {
         Grain(
             rm.AnswerDayDetail,
             rm.AnswerDay,
-            lambda block: [_survey_arms(block)[1]],
+            _answer_arms,
             {**DETAIL_KEYS, "question_id": "k_question"},
             ("office_id", "day", "question_id"),
             tuple(ANSWER_COLS),
@@ -589,7 +597,7 @@ GRAINS = {
         Grain(
             rm.ComplaintDayDetail,
             rm.ComplaintDay,
-            lambda block: [_complaint_arm(block)],
+            _complaint_arms,
             {
                 "office_id": "k_office",
                 "day": "k_day",
@@ -623,10 +631,10 @@ def _refresh_block(block: Block) -> int:
                 _delete(grain.detail, block)
                 _delete(grain.day, block)
                 written += _insert_union(
-                    grain.detail, grain.arms(block), grain.detail_keys, list(grain.cols)
+                    grain.detail, grain.arms(block), grain.detail_keys, grain.cols
                 )
                 written += _insert_rollup_from_detail(
-                    grain.day, grain.detail, list(grain.day_keys), list(grain.cols), block
+                    grain.day, grain.detail, grain.day_keys, grain.cols, block
                 )
         for family in block.families:
             for spec in MONTHS[family]:
@@ -670,7 +678,7 @@ def _rebuild_swapped(families) -> int:
             # Key order: one office's days share pages (reads and day blocks touch a
             # few pages per office), and measured faster to build: PostgreSQL then
             # aggregates by sorting and the indexes are built from sorted rows.
-            build(grain.detail, sql, params, *same_names(list(grain.detail_keys), grain.cols))
+            build(grain.detail, sql, params, *same_names(grain.detail_keys, grain.cols))
             source = grain.detail._meta.db_table + swap.SUFFIX
             sql, params = _rollup_select(source, grain.day_keys, grain.cols, everything)
             build(grain.day, sql, params, *same_names(grain.day_keys, grain.cols))

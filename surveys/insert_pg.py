@@ -9,6 +9,7 @@ one, which cost more CPU than the rest of the submission's database work.
 """
 
 import datetime
+import functools
 import json
 import uuid
 
@@ -21,6 +22,7 @@ STATEMENT = "surveys_response_insert"
 ANSWER_COLUMNS = ("question_id", "value_int", "value_text", "value_choices", "satisfied")
 
 
+@functools.cache
 def _response_fields():
     return [f for f in Response._meta.local_concrete_fields if not f.primary_key]
 
