@@ -397,7 +397,7 @@ class Response(models.Model):
         db_index=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
     # Set once the integrity checks and the follow-up hook ran
     # (surveys.services.responses_check_pending); NULL means "still to do".
     checked_at = models.DateTimeField(_("đã kiểm tra lúc"), null=True, blank=True, editable=False)
