@@ -320,6 +320,48 @@ class ComplaintDayDetail(ComplaintCounts):
         ]
 
 
+class ResponseChange(models.Model):
+    """A survey response the roll-ups have not counted yet, or whose counted values changed.
+
+    Written only by database triggers on ``surveys_response`` (``reports.triggers``),
+    in the transaction that writes the response, so no path that stores, edits or
+    deletes a response (ORM, bulk insert, the one-statement submission, COPY, SQL
+    by hand) can bypass it:
+
+    * ``kind = "n"``: a new response. The per-office survey roll-ups hold every
+      response except these; ``stats_refresh`` adds their counts (a delta)
+      and deletes the row in the same transaction.
+    * ``kind = "t"``: a counted response whose office, day, procedure, channel,
+      dossier, questionnaire or flag changed, or that was deleted: one row with
+      the old values and (for an update) one with the new. Its (office, day)
+      blocks are rebuilt from the raw rows.
+
+    ``batch`` marks the rows one refresh claimed, so rows committed while it
+    runs wait for the next one.
+    """
+
+    NEW = "n"
+    TOUCHED = "t"
+
+    kind = models.CharField(max_length=1)
+    response_id = models.BigIntegerField()
+    office_id = models.BigIntegerField(null=True)
+    submitted_at = models.DateTimeField(null=True)
+    dossier_id = models.BigIntegerField(null=True)
+    batch = models.BigIntegerField(null=True)
+
+    class Meta:
+        indexes = [
+            # The refresh's "not yet counted" test on every response it aggregates.
+            models.Index(
+                fields=["response_id"], condition=models.Q(kind="n"), name="responsechange_new_idx"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.response_id}"
+
+
 class RefreshState(models.Model):
     """Where the incremental refresh stopped: rows changed after ``watermark`` are new."""
 

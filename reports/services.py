@@ -10,6 +10,15 @@ therefore run their blocks one after the other and a block is always a pure
 function of the raw rows: running it twice, or twice at once, gives the same
 rows.
 
+New survey responses are not rebuilt but added: database triggers queue
+every response written (``reports.triggers``, ``ResponseChange``), the
+roll-ups count every response except the queued new ones, and a refresh
+claims the queue, adds the claimed responses' counts to the survey tables
+(``_add_new_responses``) and deletes the claim in one transaction, so a
+burst of ratings costs what the ratings cost, not what their days hold. A
+counted response that changes or goes is queued with its old and new values
+and its (office, day) blocks are rebuilt like any other.
+
 The detail tables (office, day, procedure, channel) are computed from the raw
 rows; the per-office tables are sums of the detail tables. The monthly tables
 are sums of the per-office daily rows: a full refresh rebuilds them, any
@@ -23,6 +32,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import (
     Count,
@@ -248,10 +258,26 @@ def _dossier_arms(block):
     return [received, finished, due]
 
 
-def _response_arms(block):
-    """Return the queryset of the response detail rows of ``block`` (one arm)."""
+def _counted(batch=None, response="pk"):
+    """Return a Q on the responses the survey roll-ups count (``response``: their id's path).
+
+    ``batch=None``: every response but the new ones still queued (their counts are
+    added by a later delta, ``_add_new_responses``). Else only the new responses
+    that refresh claimed as ``batch``.
+    """
+    new = rm.ResponseChange.objects.filter(kind=rm.ResponseChange.NEW)
+    if batch is None:
+        return ~Q(_Exists(new.filter(response_id=OuterRef(response))))
+    return Q(**{f"{response}__in": new.filter(batch=batch).values("response_id")})
+
+
+def _response_arms(block, batch=None):
+    """Return the queryset of the response detail rows of ``block`` (one arm).
+
+    ``batch``: only the new responses of that claim (``_counted``).
+    """
     responses = Response.objects.filter(
-        _office_q(block), _range_q(block, datetime_field="submitted_at")
+        _office_q(block), _range_q(block, datetime_field="submitted_at"), _counted(batch)
     )
     response_arm = _arm(
         responses,
@@ -270,11 +296,15 @@ def _response_arms(block):
     return [response_arm]
 
 
-def _answer_arms(block):
-    """Return the queryset of the answer detail rows of ``block`` (one arm)."""
+def _answer_arms(block, batch=None):
+    """Return the queryset of the answer detail rows of ``block`` (one arm).
+
+    ``batch``: only the answers of that claim's new responses (``_counted``).
+    """
     answers = Answer.objects.filter(
         _office_q(block, "response__office_id"),
         _range_q(block, datetime_field="response__submitted_at"),
+        _counted(batch, "response_id"),
         value_int__in=rm.ANSWER_LEVELS,
     )
     clean, dirty = Q(response__flagged=False), Q(response__flagged=True)
@@ -619,6 +649,11 @@ def _refresh_block(block: Block) -> int:
     full = block.start is None and block.end is None and block.offices is None
     with transaction.atomic():
         _lock()
+        if full and "survey" in block.families:
+            # Every queued new response is counted by this rebuild; one committed
+            # after this statement stays queued and the rebuild leaves it out.
+            queue = rm.ResponseChange.objects.all()
+            queue._raw_delete(queue.db)
         if full and connection.vendor == "postgresql":
             return _rebuild_swapped(block.families)
         written = 0
@@ -667,6 +702,12 @@ def _rebuild_swapped(families) -> int:
         # millions of groups spilled to disk (AnswerDay on 10 M responses: 57 s
         # instead of 82 s). For this transaction only.
         cursor.execute("SET LOCAL enable_hashagg = off")
+        # Each index of the new tables is built once over tens of millions of rows:
+        # sorted in memory rather than in temporary files.
+        cursor.execute(
+            "SELECT set_config('maintenance_work_mem', %s, true)",
+            [settings.STATS_REBUILD_MAINTENANCE_WORK_MEM],
+        )
 
     def same_names(keys, cols):
         """Columns read as the SELECT names them, rows in ``keys`` order."""
@@ -733,16 +774,22 @@ def _analyze():
             cursor.execute(f"ANALYZE {_q(model._meta.db_table)}")
 
 
-def _touched_blocks(since: datetime.datetime) -> list[Block]:
-    """Return one block per (family, day) with the offices whose rows changed after ``since``.
+def _touched_blocks(since: datetime.datetime, touched=None) -> list[Block]:
+    """Return the blocks to rebuild: the (office, day) keys of rows changed after ``since``.
 
-    Reads distinct (office, day) keys of changed rows (aggregated in SQL).
+    Dossiers and complaints by their ``updated_at``; responses come from the
+    change queue instead (``touched``, from ``_queued_touches``), where only a
+    counted response that changed appears, not a new one. Grouped into runs
+    of consecutive days per family (``_day_runs``); aggregated in SQL.
     """
-    touched: dict[tuple[str, datetime.date], set[int]] = defaultdict(set)
+    touched = defaultdict(set, touched or {})
 
     def add(family, office_id, day):
         if office_id is not None and day is not None:
             touched[(family, day)].add(office_id)
+
+    if since is None:
+        return _blocks_of(touched)
 
     changed_dossiers = (
         Dossier.objects.filter(updated_at__gt=since)
@@ -756,19 +803,6 @@ def _touched_blocks(since: datetime.datetime) -> list[Block]:
         if due_on is not None:
             add("dossier", office_id, due_on + datetime.timedelta(days=1))
 
-    changed_responses = Response.objects.filter(updated_at__gt=since).order_by()
-    for office_id, day in changed_responses.values_list(
-        "office_id", _local_day("submitted_at")
-    ).distinct():
-        add("survey", office_id, day)
-    # A rating (or its complaint) changes the finished day of its dossier: evaluated, negative.
-    for office_id, day in (
-        changed_responses.filter(dossier__finished_on__isnull=False)
-        .values_list("dossier__office_id", "dossier__finished_on")
-        .distinct()
-    ):
-        add("dossier", office_id, day)
-
     changed_complaints = FollowUp.objects.filter(updated_at__gt=since).order_by()
     for office_id, day in changed_complaints.values_list(
         "office_id", _local_day("opened_at")
@@ -780,7 +814,11 @@ def _touched_blocks(since: datetime.datetime) -> list[Block]:
         .distinct()
     ):
         add("dossier", office_id, day)
+    return _blocks_of(touched)
 
+
+def _blocks_of(touched: dict) -> list[Block]:
+    """Return the blocks of {(family, day): offices}: runs of consecutive days per family."""
     blocks = []
     for family in FAMILIES:
         days = {day: offices for (fam, day), offices in touched.items() if fam == family}
@@ -794,6 +832,119 @@ def _touched_blocks(since: datetime.datetime) -> list[Block]:
             for start, end, offices in runs
         )
     return blocks
+
+
+def _claim_queue() -> int | None:
+    """Mark every queued response change committed so far as this run's; return its batch.
+
+    Rows committed later keep ``batch`` NULL and wait for the next run. Only
+    one refresh runs at a time (``_lock``) and a claim is deleted in the same
+    transaction, so outside a refresh every row is unclaimed. None: nothing queued.
+    """
+    batch = time.time_ns()
+    claimed = rm.ResponseChange.objects.filter(batch__isnull=True).update(batch=batch)
+    return batch if claimed else None
+
+
+def _upsert_sums(model, key_cols, cols, select, params) -> int:
+    """Add the counts of ``select`` (keys then counts, one row per key) to ``model``'s rows."""
+    table = _q(model._meta.db_table)
+    keys, counts = [_q(k) for k in key_cols], [_q(c) for c in cols]
+    updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in counts)
+    # "WHERE true" keeps SQLite from reading ON CONFLICT as a join's ON.
+    sql = (
+        f"INSERT INTO {table} ({', '.join(keys + counts)}) SELECT * FROM ({select}) d "
+        f"WHERE true ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def _add_new_responses(batch: int) -> int:
+    """Add the counts of ``batch``'s new responses to the survey roll-ups; return rows written.
+
+    A delta instead of a rebuild: the detail, per-office and monthly rows of
+    these responses' keys get their counts added (rows they lack are
+    inserted), each from one grouped read of just these responses (and their
+    answers) by primary key, so the cost follows the new responses, not the
+    days they fall on. Exact because the roll-ups count every response except
+    the queued new ones (``_counted``) and the claim is deleted in the same
+    transaction.
+    """
+    everything = Block(start=None, end=None)
+    written = 0
+    for grain in GRAINS["survey"]:
+        detail, params = _union_select(
+            grain.arms(everything, batch=batch), grain.detail_keys, grain.cols
+        )
+        written += _upsert_sums(grain.detail, grain.detail_keys, grain.cols, detail, params)
+        sums = ", ".join(f"SUM({_q(c)}) AS {_q(c)}" for c in grain.cols)
+        keys = ", ".join(_q(k) for k in grain.day_keys)
+        day = f"SELECT {keys}, {sums} FROM ({detail}) t GROUP BY {keys}"
+        written += _upsert_sums(grain.day, grain.day_keys, grain.cols, day, params)
+        spec = next(m for m in MONTHS["survey"] if m.day_model is grain.day)
+        keys = ", ".join(_q(k) for k in spec.keys)
+        month = _month_start_sql(_q("day"))
+        monthly = (
+            f"SELECT {keys}, {month} AS {_q('day')}, {sums} "
+            f"FROM ({detail}) t GROUP BY {keys}, {month}"
+        )
+        written += _upsert_sums(spec.model, (*spec.keys, "day"), spec.cols, monthly, params)
+    return written
+
+
+def _queued_touches(batch: int) -> dict:
+    """Return {(family, day): offices} to rebuild for ``batch``'s queued response changes.
+
+    A changed or deleted response: its survey day, old and new (the ``"t"``
+    rows carry both). Any queued response with a finished dossier: that
+    dossier's finished day (evaluated and negative counts).
+    """
+    touched = defaultdict(set)
+    changes = rm.ResponseChange.objects.filter(batch=batch).order_by()
+    changed = changes.filter(kind=rm.ResponseChange.TOUCHED)
+    for office_id, day in changed.values_list("office_id", _local_day("submitted_at")).distinct():
+        touched[("survey", day)].add(office_id)
+    rated = Q(pk__in=changed.filter(dossier_id__isnull=False).values("dossier_id")) | Q(
+        pk__in=Response.objects.filter(
+            pk__in=changes.filter(kind=rm.ResponseChange.NEW).values("response_id"),
+            dossier_id__isnull=False,
+        ).values("dossier_id")
+    )
+    for office_id, day in (
+        Dossier.objects.filter(rated, finished_on__isnull=False)
+        .order_by()
+        .values_list("office_id", "finished_on")
+        .distinct()
+    ):
+        touched[("dossier", day)].add(office_id)
+    return touched
+
+
+def _refresh_incremental(since: datetime.datetime | None, also=()) -> tuple[int, int, int]:
+    """Count the queued new responses, rebuild what changed; return (new, blocks, rows).
+
+    ``since``: also rebuild what the dossiers and complaints changed after it
+    touched (None: only the queued responses' blocks). ``also``: more blocks
+    to rebuild (a ranged refresh). One locked transaction: the claim, the
+    delta, the queue rows' deletion and the block rebuilds commit together or
+    not at all.
+    """
+    with transaction.atomic():
+        _lock()
+        batch = _claim_queue()
+        new = written = 0
+        touched = {}
+        if batch is not None:
+            new = rm.ResponseChange.objects.filter(batch=batch, kind=rm.ResponseChange.NEW).count()
+            written += _add_new_responses(batch)
+            touched = _queued_touches(batch)
+            claimed = rm.ResponseChange.objects.filter(batch=batch)
+            claimed._raw_delete(claimed.db)
+        blocks = [*_touched_blocks(since, touched), *also]
+        written += sum(_refresh_block(b) for b in blocks)
+    return new, len(blocks), written
 
 
 def _day_runs(days: dict) -> list[tuple[datetime.date, datetime.date, frozenset]]:
@@ -826,36 +977,41 @@ def stats_refresh(
     end: datetime.date | None = None,
     full: bool = False,
 ) -> dict:
-    """Rebuild roll-ups and return a summary (mode, blocks, rows written, seconds).
+    """Rebuild roll-ups and return a summary (mode, blocks, new responses, rows, seconds).
 
     * ``full=True``: every row, all days.
     * ``start``/``end``: the days in that range (either may be open-ended).
-    * neither: only the (office, day) pairs touched by rows created or changed
-      since the previous incremental run (a full refresh on the first run).
+    * neither: the new responses' counts are added (``_add_new_responses``) and
+      the (office, day) pairs of changed rows are rebuilt: dossiers and
+      complaints changed since the previous incremental run, responses changed
+      or deleted since they were counted (a full refresh on the first run).
 
-    Deleted raw rows are not seen by the incremental run; the nightly
-    re-check of the last 60 days (``reports.tasks.stats_refresh_recent``)
+    Deleted dossiers and complaints are not seen by the incremental run; the
+    nightly re-check of the last 60 days (``reports.tasks.stats_refresh_recent``)
     catches them, as does any ranged or full refresh.
     """
     started = timezone.now()
     t0 = time.monotonic()
     state, _ = rm.RefreshState.objects.get_or_create(name=INCREMENTAL)
+    new = 0
     if full or (start is None and end is None and state.watermark is None):
-        mode, blocks = "full", [Block(start=None, end=None)]
+        mode = "full"
+        n_blocks, written = 1, _refresh_block(Block(start=None, end=None))
     elif start is not None or end is not None:
         if start and end and end < start:
             raise ValueError(f"end {end} is before start {start}")
-        mode, blocks = "range", [Block(start=start, end=end)]
+        mode = "range"
+        # The queued responses first: the range's rebuild leaves out new ones not yet
+        # counted, and outside the range only a delta adds them.
+        new, n_blocks, written = _refresh_incremental(None, also=[Block(start=start, end=end)])
     else:
         mode = "incremental"
-        blocks = _touched_blocks(state.watermark - WATERMARK_OVERLAP)
-
-    written = sum(_refresh_block(b) for b in blocks)
+        new, n_blocks, written = _refresh_incremental(state.watermark - WATERMARK_OVERLAP)
     if mode != "incremental":
         _analyze()
     seconds = time.monotonic() - t0
 
-    updates = {"last_run_at": timezone.now(), "last_blocks": len(blocks), "last_seconds": seconds}
+    updates = {"last_run_at": timezone.now(), "last_blocks": n_blocks, "last_seconds": seconds}
     if mode == "full":
         updates["last_full_at"] = started
     rm.RefreshState.objects.filter(pk=state.pk).update(**updates)
@@ -864,6 +1020,12 @@ def stats_refresh(
         rm.RefreshState.objects.filter(pk=state.pk).filter(
             Q(watermark__isnull=True) | Q(watermark__lt=started)
         ).update(watermark=started)
-    summary = {"mode": mode, "blocks": len(blocks), "rows": written, "seconds": round(seconds, 3)}
+    summary = {
+        "mode": mode,
+        "blocks": n_blocks,
+        "new_responses": new,
+        "rows": written,
+        "seconds": round(seconds, 3),
+    }
     logger.info("stats_refresh %s", summary)
     return summary

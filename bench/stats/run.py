@@ -5,7 +5,8 @@
 
 1. full refresh vs the same GROUP BY run as a plain SELECT (no writes);
    generate the data with ``bench.stats.generate`` (10 % full SIPAS responses);
-2. incremental refresh after 10,000 new responses (with answers);
+2. incremental refresh after 10,000 new responses (with answers): twice without
+   a dossier, then once rating 10,000 dossiers finished on those days;
 3. GET /api/v1/stats/ for a province over 12 months (p50/p95) vs the same
    figures computed from the raw rows at request time.
 """
@@ -59,24 +60,45 @@ def baseline_group_by():
                 cursor.fetchone()
 
 
-def add_responses(n=10_000):
-    rng = np.random.default_rng(99)
+def add_responses(n=10_000, *, rated=False, seed=99):
+    """COPY ``n`` new counter ratings (with answers) on 29–31 December 2025, as one batch.
+
+    ``rated``: each rates a dossier finished on those days that had no rating
+    yet (the QR case: the dossier's finished day is rebuilt too); otherwise
+    no dossier, spread over every office (the link and kiosk case).
+    """
+    rng = np.random.default_rng(seed)
     import pandas as pd
 
     questionnaire = Questionnaire.objects.get(code="counter", is_current=True)
     question = Question.objects.get(questionnaire=questionnaire, code="rating")
     first = Response.objects.order_by("-id").values_list("id", flat=True).first() + 1
-    offices = np.array(list(rm.DossierDay.objects.values_list("office_id", flat=True).distinct()))
     ids = np.arange(first, first + n)
     now = timezone.now().isoformat()
-    day = np.datetime64("2025-12-29") + rng.integers(0, 3, n).astype("timedelta64[D]")
+    if rated:
+        dossiers = list(
+            Dossier.objects.filter(
+                finished_on__gte=dt.date(2025, 12, 29), response__isnull=True
+            ).values_list("id", "office_id", "finished_on")[:n]
+        )
+        assert len(dossiers) == n, f"only {len(dossiers)} unrated dossiers on those days"
+        dossier_ids = np.array([d[0] for d in dossiers])
+        office_ids = np.array([d[1] for d in dossiers])
+        day = np.array([np.datetime64(d[2]) for d in dossiers])
+    else:
+        offices = np.array(
+            list(rm.DossierDay.objects.values_list("office_id", flat=True).distinct())
+        )
+        office_ids = offices[rng.integers(0, len(offices), n)]
+        dossier_ids = None
+        day = np.datetime64("2025-12-29") + rng.integers(0, 3, n).astype("timedelta64[D]")
     level = rng.choice([1, 2, 3], n, p=[0.04, 0.36, 0.60])
     responses = pd.DataFrame(
         {
             "id": ids,
-            "client_id": [f"feed0000{u:024x}" for u in ids],
+            "client_id": [f"feed{seed:04x}{u:024x}" for u in ids],
             "questionnaire_id": questionnaire.pk,
-            "office_id": offices[rng.integers(0, len(offices), n)],
+            "office_id": office_ids,
             "channel": "qr",
             "submitted_at": pd.Series(np.datetime_as_string(day)) + " 10:00:00+07",
             "language": "vi",
@@ -91,6 +113,8 @@ def add_responses(n=10_000):
             "updated_at": now,
         }
     )
+    if dossier_ids is not None:
+        responses["dossier_id"] = dossier_ids
     answers = pd.DataFrame(
         {
             "response_id": ids,
@@ -137,9 +161,11 @@ def main():
         for model in s.ROLLUP_MODELS:
             print(f"  {model.__name__}: {model.objects.count():,} rows")
 
-    add_responses()
-    t_inc, summary = timed(s.stats_refresh)
-    print(f"incremental refresh after 10,000 new responses: {t_inc:.2f} s {summary}")
+    for rated, seed in ((False, 99), (False, 98), (True, 97)):
+        add_responses(rated=rated, seed=seed)
+        t_inc, summary = timed(s.stats_refresh)
+        what = "rating finished dossiers" if rated else "without a dossier"
+        print(f"incremental refresh after 10,000 new responses {what}: {t_inc:.2f} s {summary}")
 
     province = AdministrativeUnit.objects.get(level="province", code=args.province)
     user, _ = get_user_model().objects.get_or_create(
