@@ -344,7 +344,14 @@ class ResponseChange(models.Model):
     TOUCHED = "t"
 
     kind = models.CharField(max_length=1)
-    response_id = models.BigIntegerField()
+    # No database constraint: the row outlives a deleted response (its "t" row).
+    response = models.ForeignKey(
+        "surveys.Response",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="queued",
+    )
     office_id = models.BigIntegerField(null=True)
     submitted_at = models.DateTimeField(null=True)
     dossier_id = models.BigIntegerField(null=True)

@@ -38,6 +38,7 @@ from django.db.models import (
     Count,
     DateField,
     F,
+    FilteredRelation,
     Func,
     IntegerField,
     OuterRef,
@@ -173,6 +174,52 @@ def _not_excluded():
     return ~Q(status__in=Dossier.EXCLUDED_STATUSES)
 
 
+DOSSIER_KEYS = {"k_office": F("office_id"), "k_proc": F("procedure_id"), "k_channel": F("channel")}
+
+
+def _queued_new(path):
+    """Return the relation to the queue's "new" row of the response at ``path``, if any."""
+    return FilteredRelation(path, condition=Q(**{f"{path}__kind": rm.ResponseChange.NEW}))
+
+
+def _rating_counts(answered):
+    """Return the dossier counts a rating makes: evaluated and negative, clean and flagged.
+
+    ``answered``: the Q that says the dossier's rating is to be counted.
+    """
+    unflagged = answered & Q(response__flagged=False)
+    flagged = answered & Q(response__flagged=True)
+    complaint_or_negative = Q(response__follow_up__isnull=False) | Q(
+        _Exists(Answer.objects.filter(response_id=OuterRef("response__pk"), satisfied=False))
+    )
+    return {
+        "evaluated": Count("pk", filter=unflagged),
+        "evaluated_flagged": Count("pk", filter=flagged),
+        "negative": Count("pk", filter=unflagged & complaint_or_negative),
+        "negative_flagged": Count("pk", filter=flagged & complaint_or_negative),
+    }
+
+
+def _rating_arm(batch):
+    """Return the dossier detail counts that ``batch``'s new responses add: their ratings.
+
+    Keyed like the finished arm of ``_dossier_arms`` (finished day), for the
+    finished, counted dossiers those responses rate.
+    """
+    claimed = rm.ResponseChange.objects.filter(kind=rm.ResponseChange.NEW, batch=batch)
+    rated = Dossier.objects.filter(
+        _not_excluded(),
+        finished_on__isnull=False,
+        response__pk__in=claimed.values("response_id"),
+    )
+    return _arm(
+        rated,
+        {**DOSSIER_KEYS, "k_day": F("finished_on")},
+        _rating_counts(Q(response__isnull=False)),
+        DOSSIER_COLS,
+    )
+
+
 def _dossier_arms(block):
     """Return the three querysets whose union gives the dossier detail rows of ``block``.
 
@@ -180,7 +227,7 @@ def _dossier_arms(block):
     dossier turns overdue).
     """
     base = Dossier.objects.filter(_office_q(block))
-    keys = {"k_office": F("office_id"), "k_proc": F("procedure_id"), "k_channel": F("channel")}
+    keys = DOSSIER_KEYS
     ok = _not_excluded()
     not_finished_by_received = Q(finished_on__isnull=True) | Q(finished_on__gt=F("received_on"))
     # More than one request for extra papers makes a dossier late whatever the dates
@@ -201,16 +248,11 @@ def _dossier_arms(block):
         DOSSIER_COLS,
     )
 
-    answered = Q(response__isnull=False)
-    unflagged = answered & Q(response__flagged=False)
-    flagged = answered & Q(response__flagged=True)
-    complaint_or_negative = Q(response__follow_up__isnull=False) | Q(
-        _Exists(Answer.objects.filter(response_id=OuterRef("response__pk"), satisfied=False))
-    )
     finished = _arm(
-        base.filter(ok, finished_on__isnull=False).filter(
-            _range_q(block, date_field="finished_on", datetime_field="finished_at")
-        ),
+        # A rating still queued as new is left out: the delta adds it (_rating_arm).
+        base.alias(queued_new=_queued_new("response__queued"))
+        .filter(ok, finished_on__isnull=False)
+        .filter(_range_q(block, date_field="finished_on", datetime_field="finished_at")),
         {**keys, "k_day": F("finished_on")},
         {
             "finished": Count("pk"),
@@ -220,10 +262,7 @@ def _dossier_arms(block):
             "late_without_apology": Count(
                 "pk", filter=Q(outcome="late", apology_issued_at__isnull=True)
             ),
-            "evaluated": Count("pk", filter=unflagged),
-            "evaluated_flagged": Count("pk", filter=flagged),
-            "negative": Count("pk", filter=unflagged & complaint_or_negative),
-            "negative_flagged": Count("pk", filter=flagged & complaint_or_negative),
+            **_rating_counts(Q(response__isnull=False, queued_new__isnull=True)),
             # Within-deadline interval ends on the finished day when it came first.
             "within_out": Count(
                 "pk",
@@ -866,24 +905,24 @@ def _add_new_responses(batch: int) -> int:
 
     A delta instead of a rebuild: the detail, per-office and monthly rows of
     these responses' keys get their counts added (rows they lack are
-    inserted), each from one grouped read of just these responses (and their
-    answers) by primary key, so the cost follows the new responses, not the
-    days they fall on. Exact because the roll-ups count every response except
+    inserted), each from one grouped read of just these responses (their
+    answers, the dossiers they rate) by primary key, so the cost follows the
+    new responses, not the days they fall on. Exact because the roll-ups count every response except
     the queued new ones (``_counted``) and the claim is deleted in the same
     transaction.
     """
     everything = Block(start=None, end=None)
+    deltas = [(grain, grain.arms(everything, batch=batch)) for grain in GRAINS["survey"]]
+    deltas += [(grain, [_rating_arm(batch)]) for grain in GRAINS["dossier"]]
     written = 0
-    for grain in GRAINS["survey"]:
-        detail, params = _union_select(
-            grain.arms(everything, batch=batch), grain.detail_keys, grain.cols
-        )
+    for grain, arms in deltas:
+        detail, params = _union_select(arms, grain.detail_keys, grain.cols)
         written += _upsert_sums(grain.detail, grain.detail_keys, grain.cols, detail, params)
         sums = ", ".join(f"SUM({_q(c)}) AS {_q(c)}" for c in grain.cols)
         keys = ", ".join(_q(k) for k in grain.day_keys)
         day = f"SELECT {keys}, {sums} FROM ({detail}) t GROUP BY {keys}"
         written += _upsert_sums(grain.day, grain.day_keys, grain.cols, day, params)
-        spec = next(m for m in MONTHS["survey"] if m.day_model is grain.day)
+        spec = next(m for specs in MONTHS.values() for m in specs if m.day_model is grain.day)
         keys = ", ".join(_q(k) for k in spec.keys)
         month = _month_start_sql(_q("day"))
         monthly = (
@@ -898,22 +937,19 @@ def _queued_touches(batch: int) -> dict:
     """Return {(family, day): offices} to rebuild for ``batch``'s queued response changes.
 
     A changed or deleted response: its survey day, old and new (the ``"t"``
-    rows carry both). Any queued response with a finished dossier: that
-    dossier's finished day (evaluated and negative counts).
+    rows carry both), and its dossier's finished day, old and new (evaluated
+    and negative counts). New responses need none: ``_add_new_responses``
+    adds their ratings too.
     """
     touched = defaultdict(set)
-    changes = rm.ResponseChange.objects.filter(batch=batch).order_by()
-    changed = changes.filter(kind=rm.ResponseChange.TOUCHED)
+    changed = rm.ResponseChange.objects.filter(
+        batch=batch, kind=rm.ResponseChange.TOUCHED
+    ).order_by()
     for office_id, day in changed.values_list("office_id", _local_day("submitted_at")).distinct():
         touched[("survey", day)].add(office_id)
-    rated = Q(pk__in=changed.filter(dossier_id__isnull=False).values("dossier_id")) | Q(
-        pk__in=Response.objects.filter(
-            pk__in=changes.filter(kind=rm.ResponseChange.NEW).values("response_id"),
-            dossier_id__isnull=False,
-        ).values("dossier_id")
-    )
+    rated = changed.filter(dossier_id__isnull=False).values("dossier_id")
     for office_id, day in (
-        Dossier.objects.filter(rated, finished_on__isnull=False)
+        Dossier.objects.filter(pk__in=rated, finished_on__isnull=False)
         .order_by()
         .values_list("office_id", "finished_on")
         .distinct()

@@ -63,9 +63,9 @@ def baseline_group_by():
 def add_responses(n=10_000, *, rated=False, seed=99):
     """COPY ``n`` new counter ratings (with answers) on 29–31 December 2025, as one batch.
 
-    ``rated``: each rates a dossier finished on those days that had no rating
-    yet (the QR case: the dossier's finished day is rebuilt too); otherwise
-    no dossier, spread over every office (the link and kiosk case).
+    ``rated``: each rates one of the most recently finished dossiers that had
+    no rating yet (the QR case: the dossiers' finished days are rebuilt too);
+    otherwise no dossier, spread over every office (the link and kiosk case).
     """
     rng = np.random.default_rng(seed)
     import pandas as pd
@@ -76,15 +76,19 @@ def add_responses(n=10_000, *, rated=False, seed=99):
     ids = np.arange(first, first + n)
     now = timezone.now().isoformat()
     if rated:
+        # The most recently finished dossiers without a rating (about the last two
+        # weeks of 2025), each rated on 29–31 December or on its finished day if later.
         dossiers = list(
-            Dossier.objects.filter(
-                finished_on__gte=dt.date(2025, 12, 29), response__isnull=True
-            ).values_list("id", "office_id", "finished_on")[:n]
+            Dossier.objects.filter(finished_on__isnull=False, response__isnull=True)
+            .order_by("-finished_on")
+            .values_list("id", "office_id", "finished_on")[:n]
         )
-        assert len(dossiers) == n, f"only {len(dossiers)} unrated dossiers on those days"
+        assert len(dossiers) == n, f"only {len(dossiers)} unrated finished dossiers"
         dossier_ids = np.array([d[0] for d in dossiers])
         office_ids = np.array([d[1] for d in dossiers])
-        day = np.array([np.datetime64(d[2]) for d in dossiers])
+        finished = np.array([np.datetime64(d[2]) for d in dossiers])
+        rated_on = np.datetime64("2025-12-29") + rng.integers(0, 3, n).astype("timedelta64[D]")
+        day = np.maximum(finished, rated_on)
     else:
         offices = np.array(
             list(rm.DossierDay.objects.values_list("office_id", flat=True).distinct())

@@ -14,6 +14,8 @@ from reports.models import (
     AnswerDayDetail,
     AnswerMonth,
     DossierDay,
+    DossierDayDetail,
+    DossierMonth,
     ResponseChange,
     ResponseDay,
     ResponseDayDetail,
@@ -32,6 +34,8 @@ SURVEY_MODELS = (
     AnswerDayDetail,
     AnswerMonth,
     DossierDay,
+    DossierDayDetail,
+    DossierMonth,
 )
 
 
@@ -121,7 +125,7 @@ class TestNewResponsesDelta:
         day = ResponseDay.objects.get(office=world.offices[0], day=D(2025, 3, 9))
         assert day.responses == 2
 
-    def test_a_rated_dossier_s_finished_day_is_rebuilt(self, world):
+    def test_a_rating_is_added_to_its_dossier_s_finished_day(self, world):
         with time_machine.travel(local(D(2025, 3, 9), 7), tick=False):
             d = world.dossier(received=D(2025, 3, 3), due=D(2025, 3, 20), finished=D(2025, 3, 8))
         with time_machine.travel(local(D(2025, 3, 9), 8), tick=False):
@@ -130,7 +134,26 @@ class TestNewResponsesDelta:
             world.response(when=local(D(2025, 3, 9)), dossier=d, q5=2)
             summary = stats_refresh()
         day = DossierDay.objects.get(day=D(2025, 3, 8))
-        assert (day.evaluated, day.negative, summary["blocks"]) == (1, 1, 1)
+        assert (day.evaluated, day.negative, summary["blocks"]) == (1, 1, 0)
+        assert DossierMonth.objects.get().evaluated == 1
+        incremental = snapshot()
+        stats_refresh(full=True)
+        assert snapshot() == incremental
+
+    def test_a_rebuild_leaves_out_the_responses_still_queued(self, world):
+        d = world.dossier(received=D(2025, 3, 3), due=D(2025, 3, 20), finished=D(2025, 3, 8))
+        stats_refresh(full=True)
+        world.response(when=local(D(2025, 3, 8), 16), dossier=d, q5=2, q3=1)
+        # A block rebuilt before the refresh claimed the new rating (as when it commits
+        # between the claim and the rebuild): the delta adds it, so the rebuild must not.
+        services._refresh_block(services.Block(start=D(2025, 3, 1), end=D(2025, 3, 31)))
+        assert DossierDay.objects.get(day=D(2025, 3, 8)).evaluated == 0
+        assert not ResponseDay.objects.exists() and not AnswerDay.objects.exists()
+        stats_refresh()
+        incremental = snapshot()
+        stats_refresh(full=True)
+        assert snapshot() == incremental
+        assert DossierDay.objects.get(day=D(2025, 3, 8)).evaluated == 1
 
     def test_a_ranged_refresh_counts_the_queued_responses_outside_its_range(self, world):
         stats_refresh(full=True)

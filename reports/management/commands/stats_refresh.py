@@ -32,6 +32,7 @@ class Command(BaseCommand):
             raise CommandError(f"--to {end} trước --from {start} / --to is before --from")
         summary = stats_refresh(start=start, end=end, full=full)
         self.stdout.write(
-            f"{summary['mode']}: {summary['blocks']} block(s), {summary['rows']} row(s), "
+            f"{summary['mode']}: {summary['blocks']} block(s), "
+            f"{summary['new_responses']} new response(s), {summary['rows']} row(s), "
             f"{summary['seconds']} s"
         )
