@@ -6,7 +6,6 @@ new machine needs no services. Set ``DJANGO_ENV=production`` and the portal
 refuses to start without ``SECRET_KEY`` and ``ALLOWED_HOSTS``.
 """
 
-import re
 from pathlib import Path
 
 import environ
@@ -278,11 +277,3 @@ if not 0 < ALERT_NEGATIVE_SHARE <= 1:
     raise ImproperlyConfigured("ALERT_NEGATIVE_SHARE must be a fraction in (0, 1].")
 # Dashboard figures are cached per page and filter until the next roll-up refresh (0: off).
 REPORTS_CACHE_SECONDS = env.int("REPORTS_CACHE_SECONDS", default=300)
-# Memory a full roll-up rebuild on PostgreSQL may use to build each index of the new
-# tables (SET LOCAL maintenance_work_mem, that transaction only): sorting tens of
-# millions of keys in memory instead of in temporary files.
-STATS_REBUILD_MAINTENANCE_WORK_MEM = env.str("STATS_REBUILD_MAINTENANCE_WORK_MEM", default="1GB")
-if not re.fullmatch(r"\d+(kB|MB|GB)", STATS_REBUILD_MAINTENANCE_WORK_MEM):
-    raise ImproperlyConfigured(
-        "STATS_REBUILD_MAINTENANCE_WORK_MEM must be a PostgreSQL memory size such as 512MB or 1GB."
-    )
