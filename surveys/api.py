@@ -15,12 +15,15 @@ read by ``submission_data`` (a fast path for plain payloads, the serializer
 for the rest); the serializers still describe the endpoint in the schema.
 """
 
+import json
+
 from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.authentication import CSRFCheck, SessionAuthentication, TokenAuthentication
+from rest_framework.compat import LONG_SEPARATORS, SHORT_SEPARATORS
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
@@ -33,7 +36,7 @@ from offices.importing import bilingual
 from offices.models import Dossier, Officer, Procedure
 from surveys.kiosk_auth import DeviceAuthentication
 from surveys.models import KioskDevice, Questionnaire, ResponseChannel
-from surveys.ratelimit import rate_limit_hit
+from surveys.ratelimit import rate_limit_begin, rate_limit_hit
 from surveys.selectors import office_public_get
 from surveys.serializers import (
     ResponseErrorSerializer,
@@ -44,7 +47,7 @@ from surveys.serializers import (
     submission_data,
     submission_plain,
 )
-from surveys.services import ResponseError, response_submit
+from surveys.services import ResponseError, response_prepare, response_save, response_submit
 from surveys.views import client_ip
 
 WEB_CHANNELS = (ResponseChannel.LINK, ResponseChannel.QR)
@@ -194,6 +197,13 @@ _JSON_TYPES = ("application/json", "application/json; charset=utf-8")
 # DRF's CSRF check as SessionAuthentication.enforce_csrf runs it; the middleware
 # keeps no state of its own (all of it goes on the request), so one serves all.
 _CSRF_CHECK = CSRFCheck(lambda _request: None)
+# DRF's parser and renderer settings, each built once instead of per call.
+_decode = json.JSONDecoder(parse_constant=drf_json.strict_constant).decode
+_encode = JSONRenderer.encoder_class(
+    ensure_ascii=JSONRenderer.ensure_ascii,
+    allow_nan=not JSONRenderer.strict,
+    separators=SHORT_SEPARATORS if JSONRenderer.compact else LONG_SEPARATORS,
+).encode
 
 
 def _web_json_data(request):
@@ -212,21 +222,24 @@ def _web_json_data(request):
     ):
         return None
     try:
-        data = drf_json.loads(request.body.decode(), parse_constant=drf_json.strict_constant)
+        data = _decode(request.body.decode())
     except ValueError:
         return None
     data = submission_plain(data)
     if data is None:
         return None
-    _CSRF_CHECK.process_request(request)
+    # enforce_csrf runs process_request first for the CSRF_COOKIE it leaves in
+    # META; process_view reads the cookie itself (Django >= 4.1) and the
+    # CsrfViewMiddleware already did process_request for this request.
     if _CSRF_CHECK.process_view(request, None, (), {}) is not None:
         return None
     return data
 
 
 def _json(body, http_status):
+    """Return ``body`` rendered as ``JSONRenderer().render`` renders it, with DRF's headers."""
     response = HttpResponse(
-        JSONRenderer().render(body) if body is not None else b"",
+        _render(body) if body is not None else b"",
         status=http_status,
         content_type="application/json",
     )
@@ -234,9 +247,25 @@ def _json(body, http_status):
     return response
 
 
+def _render(body):
+    # JSONRenderer.render: \u2028 and \u2029 always escaped (a strict JavaScript subset).
+    return _encode(body).replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode()
+
+
 def _web_submit(request, data):
-    """Answer a plain page submission as ``post`` would, without DRF's request cycle."""
-    if rate_limit_hit(scope="ip", key=client_ip(request)):
+    """Answer a plain page submission as ``post`` would, without DRF's request cycle.
+
+    The IP's hit is counted first, as in ``post``; its reply from Redis is read
+    once the payload is validated (which writes nothing), so the validation
+    overlaps the round trip. Nothing is stored or answered before the limit
+    is known: an IP over it gets 429 whatever it sent.
+    """
+    over_limit = rate_limit_begin(scope="ip", key=client_ip(request))
+    try:
+        answer, prepared = _web_prepare(request, data)
+    finally:
+        limited = over_limit()
+    if limited:
         return _json(
             {
                 "code": "rate_limited",
@@ -246,21 +275,41 @@ def _web_submit(request, data):
             },
             status.HTTP_429_TOO_MANY_REQUESTS,
         )
-    if (data.get("website") or "").strip():
-        return _json(None, status.HTTP_202_ACCEPTED)
-    try:
-        response, created = response_submit(**_resolve(request, data, "web", None))
-    except _Refused as exc:
-        return _json({"code": exc.code, "errors": exc.errors}, exc.http_status)
-    except ResponseError as exc:
-        http_status = (
-            status.HTTP_409_CONFLICT if exc.code == "already_rated" else status.HTTP_400_BAD_REQUEST
-        )
-        return _json({"code": exc.code, "errors": exc.errors}, http_status)
+    if answer is not None:
+        return answer
+    response, answers = prepared
+    created = answers is not None
+    if created:
+        try:
+            response, created = response_save(response=response, answers=answers)
+        except ResponseError as exc:
+            return _response_error(exc)
     return _json(
         response_result(response=response, created=created),
         status.HTTP_201_CREATED if created else status.HTTP_200_OK,
     )
+
+
+def _web_prepare(request, data):
+    """Return (answer, None) for a submission answered without storing, else (None, prepared).
+
+    ``prepared`` is ``response_prepare``'s pair. Reads, never writes.
+    """
+    if (data.get("website") or "").strip():
+        return _json(None, status.HTTP_202_ACCEPTED), None
+    try:
+        return None, response_prepare(**_resolve(request, data, "web", None))
+    except _Refused as exc:
+        return _json({"code": exc.code, "errors": exc.errors}, exc.http_status), None
+    except ResponseError as exc:
+        return _response_error(exc), None
+
+
+def _response_error(exc):
+    http_status = (
+        status.HTTP_409_CONFLICT if exc.code == "already_rated" else status.HTTP_400_BAD_REQUEST
+    )
+    return _json({"code": exc.code, "errors": exc.errors}, http_status)
 
 
 class ResponseCreateView(APIView):

@@ -13,7 +13,8 @@ import functools
 import json
 import uuid
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.utils import timezone
 
 from surveys.models import Answer, Response
 
@@ -27,16 +28,38 @@ def _response_fields():
     return [f for f in Response._meta.local_concrete_fields if not f.primary_key]
 
 
-def _json_default(value):
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, datetime.datetime | datetime.date):
-        return value.isoformat()
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+@functools.cache
+def _row_spec():
+    """Return (column, attname, stamped, converter or None) for each response column.
+
+    ``stamped``: an auto_now(_add) datetime, which save() sets to the current
+    time. UUIDs and datetimes become their JSON text here, so the C encoder
+    never calls back into Python for them.
+    """
+    spec = []
+    for field in _response_fields():
+        stamped = isinstance(field, models.DateTimeField) and (field.auto_now or field.auto_now_add)
+        if isinstance(field, models.UUIDField):
+            convert = _uuid_text
+        elif isinstance(field, models.DateField):
+            convert = _date_text
+        else:
+            convert = None
+        spec.append((field.column, field.attname, stamped, convert))
+    return spec
 
 
-# One encoder for every call (json.dumps with ``default`` builds a new one each time).
-_encode = json.JSONEncoder(default=_json_default, separators=(",", ":")).encode
+def _uuid_text(value):
+    return str(value) if isinstance(value, uuid.UUID) else value
+
+
+def _date_text(value):
+    return value.isoformat() if isinstance(value, datetime.date) else value
+
+
+# One encoder for every call (json.dumps with ``default`` builds a new one each
+# time); rows hold no containers that could refer to themselves.
+_encode = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
 
 
 def insert_sql():
@@ -58,9 +81,22 @@ def insert_sql():
 
 
 def _response_row(response):
-    """Return the response's column values, as its fields would save them, by column name."""
-    # pre_save stamps auto_now(_add) fields on the instance, as save() does.
-    return {field.column: field.pre_save(response, True) for field in _response_fields()}
+    """Return the response's column values, as save() would store them, by column name.
+
+    Stamps the auto_now(_add) datetimes on the instance as save() does, with
+    one current time for all of them.
+    """
+    row = {}
+    now = timezone.now()
+    now_text = now.isoformat()
+    for column, attname, stamped, convert in _row_spec():
+        if stamped:
+            setattr(response, attname, now)
+            row[column] = now_text
+        else:
+            value = getattr(response, attname)
+            row[column] = value if convert is None else convert(value)
+    return row
 
 
 def insert_one_statement(response, answers) -> bool:

@@ -6,8 +6,11 @@ ones for submissions.
 """
 
 import functools
+import os
 import re
+import threading
 import time
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.cache import caches
@@ -43,6 +46,20 @@ def rate_limit_hit(*, scope: str, key: str, rate: str | None = None) -> bool:
     One cache round trip in the common case (``incr``); ``add`` starts a new
     window. The window is fixed: it starts at a multiple of its length.
     """
+    return rate_limit_begin(scope=scope, key=key, rate=rate)()
+
+
+def rate_limit_begin(*, scope: str, key: str, rate: str | None = None) -> Callable[[], bool]:
+    """Count one hit for ``key`` now; return a function that says whether it went over the limit.
+
+    On Redis the count is sent now and its reply read when the function is
+    first called, so work done in between (reading and validating the
+    submission) overlaps the round trip instead of waiting for it. Call the
+    function once the work is done, before writing or answering anything,
+    also when that work failed (``try``/``finally``): until then the
+    thread's Redis connection holds the unread reply. On other caches the
+    hit is counted at once.
+    """
     count, window = rate_parse(rate or rate_for(scope))
     bucket = int(time.time() // window)
     cache_key = f"rl:{scope}:{key}:{window}:{bucket}"
@@ -53,13 +70,15 @@ def rate_limit_hit(*, scope: str, key: str, rate: str | None = None) -> bool:
         # afresh (with a copy of every response callback) on each call. The key
         # is built from a scope, an IP or a device id and numbers: nothing to
         # validate (Django's check is for memcached's key rules).
-        return _redis_incr(cache, cache.make_key(cache_key), window + 1) > count
+        hits = _redis_incr_begin(cache, cache.make_key(cache_key), window + 1)
+        return lambda: hits() > count
     try:
         hits = cache.incr(cache_key)
     except ValueError:
         # A new window: add() is atomic, so only one process starts it.
         hits = 1 if cache.add(cache_key, 1, timeout=window + 1) else cache.incr(cache_key)
-    return hits > count
+    over = hits > count
+    return lambda: over
 
 
 _INCR_EXPIRE = """
@@ -83,25 +102,71 @@ def _incr_script(cache):
     return script
 
 
-def _redis_incr(cache, key, expire):
-    """Run the script by its SHA1 (one EVALSHA) on a pooled connection; return the count.
+# Each thread's own Redis connection for the counts: [pool, connection, pid, unread count].
+_local = threading.local()
 
-    Straight on the connection: redis-py's command path (Script.__call__,
+
+def _thread_connection(pool):
+    """Return this thread's [pool, connection, pid, unread count] for ``pool``'s server.
+
+    Outside the pool: its checkout and return (a lock, a poll of the socket,
+    four metrics updates) cost half the round trip's CPU. A forked process
+    makes its own (the pid differs). A count still unread is read first, so
+    its reply is never taken for the next one's.
+    """
+    state = getattr(_local, "redis", None)
+    if state is None or state[0] is not pool or state[2] != os.getpid():
+        state = [pool, pool.make_connection(), os.getpid(), None]
+        _local.redis = state
+    elif state[3] is not None:
+        state[3]()
+    return state
+
+
+class _PendingCount:
+    """A count sent on a thread's connection; calling it reads the reply (once) and returns it."""
+
+    __slots__ = ("state", "script", "key", "expire", "hits")
+
+    def __init__(self, state, script, key, expire):
+        self.state, self.script, self.key, self.expire = state, script, key, expire
+        self.hits = None
+
+    def __call__(self):
+        if self.hits is None:
+            self.hits = self._read()
+        return self.hits
+
+    def _read(self):
+        conn = self.state[1]
+        try:
+            return conn.read_response()
+        except (RedisConnectionError, RedisTimeoutError):
+            conn.disconnect()
+        except NoScriptError:
+            pass
+        finally:
+            self.state[3] = None
+        return self.script(keys=[self.key], args=[self.expire])
+
+
+def _redis_incr_begin(cache, key, expire):
+    """Send the script by its SHA1 (one EVALSHA); return a function that reads the count.
+
+    Straight on the thread's connection: redis-py's command path (Script.__call__,
     retries, the telemetry hooks of redis-py 8) cost twice the round trip's
     own CPU on this, the busiest call of a submission. A server that lacks the
     script (restarted, flushed) or a dropped connection falls back to that full
     path, which loads the script and retries.
     """
     script = _incr_script(cache)
-    pool = script.registered_client.connection_pool
-    conn = pool.get_connection()
+    state = _thread_connection(script.registered_client.connection_pool)
+    conn = state[1]
     try:
         conn.send_command("EVALSHA", script.sha, 1, key, expire)
-        return conn.read_response()
     except (RedisConnectionError, RedisTimeoutError):
         conn.disconnect()
-    except NoScriptError:
-        pass
-    finally:
-        pool.release(conn)
-    return script(keys=[key], args=[expire])
+        hits = script(keys=[key], args=[expire])
+        return lambda: hits
+    pending = state[3] = _PendingCount(state, script, key, expire)
+    return pending

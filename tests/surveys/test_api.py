@@ -288,6 +288,76 @@ class TestWebFastPath:
         assert both(payload, fast=True) == both(payload, fast=False)
         assert both(payload, fast=True)[0] == 429
 
+    @pytest.mark.parametrize(
+        "payload",
+        [
+            {"office": "ben-nghe", "answers": {"rating": 7}},
+            {"office": "nowhere", "answers": {"rating": 3}},
+            {"office": "ben-nghe", "answers": {"rating": 3}, "website": "x"},
+            {"office": "ben-nghe", "client_id": str(uuid.uuid4()), "answers": {"rating": 3}},
+        ],
+    )
+    def test_over_the_limit_every_payload_gets_429_and_nothing_is_stored(
+        self, both, office, settings, payload
+    ):
+        settings.SURVEY_RATE_LIMIT_IP = "2/m"
+        assert both({"office": "ben-nghe", "answers": {"rating": 3}}, fast=True)[0] == 201
+        assert both({"office": "ben-nghe", "answers": {"rating": 3}}, fast=True)[0] == 201
+        fast, slow = both(payload, fast=True), both(payload, fast=False)
+        assert fast == slow and fast[0] == 429
+        assert Response.objects.count() == 2
+
+    def test_a_replay_is_answered_from_the_stored_row(self, both, office):
+        payload = {"client_id": str(uuid.uuid4()), "office": "ben-nghe", "answers": {"rating": 3}}
+        assert both(payload, fast=True)[0] == 201
+        replay = dict(payload, answers={"rating": 99})  # no longer valid: still the stored one
+        assert both(replay, fast=True) == both(replay, fast=False)
+        assert both(replay, fast=True)[0] == 200 and Response.objects.count() == 1
+
+    @pytest.mark.parametrize(
+        "cookie,header",
+        [("a" * 32, "b" * 32), ("a" * 31, "a" * 31), (None, "a" * 32), ("a" * 32, None)],
+    )
+    def test_a_bad_csrf_token_or_cookie_is_refused(self, office, cookie, header):
+        client = Client(enforce_csrf_checks=True)
+        if cookie is not None:
+            client.cookies["csrftoken"] = cookie
+        headers = {"X-CSRFToken": header} if header is not None else {}
+        response = client.post(
+            URL,
+            {"office": "ben-nghe", "answers": {"rating": 3}},
+            content_type="application/json",
+            headers=headers,
+        )
+        assert response.status_code == 403 and "CSRF" in response.json()["detail"]
+        assert Response.objects.count() == 0
+
+    def test_a_good_csrf_token_takes_the_fast_path(self, office, monkeypatch):
+        from surveys import api
+
+        taken = []
+        real_submit = api._web_submit
+        monkeypatch.setattr(
+            api, "_web_submit", lambda request, data: taken.append(1) or real_submit(request, data)
+        )
+        client = Client(enforce_csrf_checks=True)
+        client.cookies["csrftoken"] = "a" * 32
+        response = client.post(
+            URL,
+            {"office": "ben-nghe", "answers": {"rating": 3}},
+            content_type="application/json",
+            headers={"X-CSRFToken": "a" * 32},
+        )
+        assert response.status_code == 201 and taken == [1]
+
+    def test_the_answer_is_rendered_as_drf_renders_it(self):
+        from rest_framework.renderers import JSONRenderer
+
+        from surveys import api
+
+        body = {"code": "x", "errors": {"": ['Chờ lâu \u2028 \u2029 "quá" \\ 😞']}, "n": 1}
+        assert api._render(body) == JSONRenderer().render(body)
+
     def test_csrf_failures_and_other_payloads_go_through_drf(self, office):
         from surveys import api
 
@@ -308,3 +378,22 @@ class TestWebFastPath:
         )
         request._dont_enforce_csrf_checks = True
         assert api._web_json_data(request) is not None
+
+
+@pytest.mark.parametrize(
+    "path,name",
+    [
+        (URL, "surveys-api-responses"),
+        ("/api/v1/kiosk/config/", "surveys-kiosk-config"),
+        ("/api/v1/dossiers/", "offices-api-dossiers"),
+        ("/api/v1/dossiers/HS-1/", "offices-api-dossier"),
+        ("/api/v1/dossiers/HS-1/survey-link/", "offices-api-dossier-survey-link"),
+        ("/api/v1/stats/", "reports-api-stats"),
+        ("/api/schema/", "api-schema"),
+        ("/i18n/setlang/", "set_language"),
+    ],
+)
+def test_the_submissions_route_first_changes_no_other_route(path, name):
+    from django.urls import resolve
+
+    assert resolve(path).url_name == name

@@ -124,3 +124,12 @@ def test_a_response_without_answers_is_stored_alone():
     assert insert_one_statement(response, []) is True
     assert not Answer.objects.filter(response_id=response.pk).exists()
     assert Response.objects.get(pk=response.pk).flag_reasons == []
+
+
+def test_created_and_updated_are_stamped_on_the_instance_as_stored():
+    questions = _questionnaire()
+    response = _response(questions, dossier=None, client_id=str(uuid.uuid4()))
+    assert insert_one_statement(response, _answers(questions)) is True
+    stored = Response.objects.get(pk=response.pk)
+    assert (stored.created_at, stored.updated_at) == (response.created_at, response.updated_at)
+    assert str(stored.client_id) == response.client_id

@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.core.cache import caches
 
-from surveys.ratelimit import rate_limit_hit, rate_parse
+from surveys.ratelimit import rate_limit_begin, rate_limit_hit, rate_parse
 
 START = dt.datetime(2025, 6, 2, 3, 0, 0, tzinfo=dt.UTC)
 
@@ -86,3 +86,52 @@ class TestRedisCache:
             # Close every other client's connection, the pooled one included.
             client.client_kill_filter(_type="normal", skipme=True)
             assert _hits(3, key="r") == [False, False, True]
+
+
+class TestBegin:
+    """rate_limit_begin counts at once and tells later."""
+
+    @pytest.fixture(autouse=True)
+    def _clear(self):
+        caches["default"].clear()
+        yield
+        caches["default"].clear()
+
+    def test_the_hit_counts_before_its_answer_is_asked(self):
+        with time_machine.travel(START, tick=False):
+            first = rate_limit_begin(scope="ip", key="b", rate="1/m")
+            second = rate_limit_begin(scope="ip", key="b", rate="1/m")
+            assert (first(), second()) == (False, True)
+
+
+class TestBeginOnRedis:
+    @pytest.fixture(autouse=True)
+    def _redis(self, settings):
+        url = os.environ.get("REDIS_URL")
+        if not url:
+            pytest.skip("other backend: REDIS_URL is not set")
+        settings.CACHES = {
+            "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+        }
+        caches["default"].delete_many(
+            [f"rl:ip:{k}:60:{int(START.timestamp() // 60)}" for k in ("b", "p", "q")]
+        )
+        yield
+
+    test_the_hit_counts_before_its_answer_is_asked = (
+        TestBegin.test_the_hit_counts_before_its_answer_is_asked
+    )
+
+    def test_the_answer_is_read_once(self):
+        with time_machine.travel(START, tick=False):
+            over = rate_limit_begin(scope="ip", key="p", rate="2/m")
+            assert (over(), over()) == (False, False)
+            assert _hits(2, key="p", rate="2/m") == [False, True]
+
+    def test_an_answer_nobody_asked_for_is_not_taken_for_the_next(self):
+        with time_machine.travel(START, tick=False):
+            assert _hits(2, key="q", rate="2/m") == [False, False]
+            rate_limit_begin(scope="ip", key="p", rate="2/m")  # never asked: p counted once
+            # The next count on this thread is q's third hit, not p's first.
+            assert rate_limit_begin(scope="ip", key="q", rate="2/m")() is True
+            assert _hits(1, key="p", rate="2/m") == [False]

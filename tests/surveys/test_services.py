@@ -23,7 +23,10 @@ from surveys.services import (
     ip_hash,
     questionnaire_for_office,
     questionnaire_new_version,
+    response_build,
+    response_prepare,
     response_process,
+    response_save,
     response_submit,
     responses_check_pending,
 )
@@ -626,3 +629,90 @@ class TestIpHash:
         before = ip_hash("127.0.0.1")
         settings.SECRET_KEY = "another-secret-for-this-test"
         assert ip_hash("127.0.0.1") != before
+
+
+class TestResponsePrepare:
+    """response_prepare validates, response_save writes: the API checks its limit in between."""
+
+    def test_it_returns_the_unsaved_response_and_its_answers_and_writes_nothing(self, office):
+        response, answers = response_prepare(office=office, channel="link", answers={"rating": 3})
+        assert response.pk is None and [q.code for q, _fields in answers] == ["rating"]
+        assert not Response.objects.exists()
+        saved, created = response_save(response=response, answers=answers)
+        assert created and Response.objects.get().pk == saved.pk
+
+    def test_a_replay_that_no_longer_validates_gives_the_stored_response_to_answer(self, office):
+        client_id = uuid.uuid4()
+        first, _ = response_submit(
+            office=office, channel="link", answers={"rating": 3}, client_id=client_id
+        )
+        again, answers = response_prepare(
+            office=office, channel="link", answers={"rating": 99}, client_id=client_id
+        )
+        assert (again.pk, answers) == (first.pk, None)
+
+    def test_an_invalid_submission_raises(self, office):
+        with pytest.raises(ResponseError):
+            response_prepare(office=office, channel="link", answers={"rating": 99})
+        assert not Response.objects.exists()
+
+
+class TestBuiltResponse:
+    """response_build fills the instance without Response(**kwargs): the same values, no queries."""
+
+    def test_it_holds_what_the_model_constructor_gives(self, office, django_assert_num_queries):
+        device = KioskDevice.objects.create(office=office, name="Quầy 1")
+        officer, dossier = OfficerFactory(office=office), DossierFactory(office=office)
+        client_id, when = uuid.uuid4(), timezone.now() - dt.timedelta(minutes=3)
+        built, _answers = response_build(
+            office=office,
+            channel="kiosk",
+            answers={"rating": 3},
+            client_id=client_id,
+            dossier=dossier,
+            device=device,
+            officer=officer,
+            submitted_at=when,
+            duration_seconds=30,
+            ip="203.0.113.7",
+            language="en",
+        )
+        expected = Response(
+            client_id=client_id,
+            questionnaire=counter(),
+            office=office,
+            procedure=dossier.procedure,
+            dossier=dossier,
+            officer=officer,
+            device=device,
+            channel="kiosk",
+            submitted_at=when,
+            duration_seconds=30,
+            language="en",
+            ip_hash=ip_hash("203.0.113.7"),
+        )
+        for field in Response._meta.concrete_fields:
+            assert getattr(built, field.attname) == getattr(expected, field.attname), field.name
+        with django_assert_num_queries(0):
+            related = [built.questionnaire, built.office, built.procedure, built.dossier]
+            related += [built.officer, built.device]
+        assert related == [counter(), office, dossier.procedure, dossier, officer, device]
+
+    def test_absent_relations_are_empty_without_queries(self, office, django_assert_num_queries):
+        built, _answers = response_build(office=office, channel="link", answers={"rating": 3})
+        with django_assert_num_queries(0):
+            assert (built.procedure, built.dossier, built.officer, built.device) == (None,) * 4
+            assert built.flag_cleared_by is None
+
+    def test_each_response_gets_its_own_default_values(self, office):
+        first, _ = response_build(office=office, channel="link", answers={"rating": 3})
+        second, _ = response_build(office=office, channel="link", answers={"rating": 3})
+        first.flag_reasons.append({"code": "fast"})
+        assert second.flag_reasons == [] and first.client_id != second.client_id
+
+
+def test_the_ip_hash_is_djangos_salted_hmac():
+    from django.utils.crypto import salted_hmac
+
+    expected = salted_hmac("surveys.response.ip", "203.0.113.7", algorithm="sha256").hexdigest()
+    assert ip_hash("203.0.113.7") == expected and ip_hash("") == ""
