@@ -8,10 +8,11 @@ from portal import views
 
 urlpatterns = [
     path("healthz", views.healthz, name="portal-healthz"),
+    # Before the other prefixes: the API takes the submissions (see api_urls).
+    path("api/v1/", include("portal.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("api/v1/", include("portal.api_urls")),
     path("", views.home, name="portal-home"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
