@@ -89,12 +89,15 @@ def _response_row(response):
     row = {}
     now = timezone.now()
     now_text = now.isoformat()
+    # Straight from the instance's dict: getattr runs the Python descriptor of
+    # every foreign key column. A deferred field is not there: getattr loads it.
+    values = response.__dict__
     for column, attname, stamped, convert in _row_spec():
         if stamped:
             setattr(response, attname, now)
             row[column] = now_text
         else:
-            value = getattr(response, attname)
+            value = values[attname] if attname in values else getattr(response, attname)
             row[column] = value if convert is None else convert(value)
     return row
 

@@ -133,3 +133,18 @@ def test_created_and_updated_are_stamped_on_the_instance_as_stored():
     stored = Response.objects.get(pk=response.pk)
     assert (stored.created_at, stored.updated_at) == (response.created_at, response.updated_at)
     assert str(stored.client_id) == response.client_id
+
+
+def test_a_deferred_field_is_loaded_for_the_row():
+    from surveys.insert_pg import _response_row
+
+    questions = _questionnaire()
+    response = _response(questions, dossier=None)
+    assert insert_one_statement(response, []) is True
+    full = _response_row(Response.objects.get(pk=response.pk))
+    deferred = _response_row(Response.objects.only("id").get(pk=response.pk))
+    stamps = ("created_at", "updated_at")
+    assert {k: v for k, v in deferred.items() if k not in stamps} == {
+        k: v for k, v in full.items() if k not in stamps
+    }
+    assert deferred["client_id"] == str(response.client_id)
