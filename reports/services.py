@@ -779,7 +779,9 @@ def _rebuild_swapped(families) -> int:
                     },
                     order_by=[*(f"s.{_q(k)}" for k in spec.keys), f"s.{_q('s_month')}"],
                 )
+    t0 = time.monotonic()
     swap.swap(shapes)
+    logger.info("full rebuild: swap (old tables dropped), %.1f s", time.monotonic() - t0)
     return written
 
 
@@ -1070,7 +1072,9 @@ def stats_refresh(
         mode = "incremental"
         new, n_blocks, written = _refresh_incremental(state.watermark - WATERMARK_OVERLAP)
     if mode != "incremental":
+        t_analyze = time.monotonic()
         _analyze()
+        logger.info("stats_refresh: ANALYZE of the roll-ups, %.1f s", time.monotonic() - t_analyze)
     seconds = time.monotonic() - t0
 
     updates = {"last_run_at": timezone.now(), "last_blocks": n_blocks, "last_seconds": seconds}
