@@ -574,22 +574,12 @@ def _months_subtract(spec: MonthSpec, block: Block):
 def _months_add(spec: MonthSpec, block: Block) -> int:
     """Add the block's rebuilt daily rows to the monthly sums; drop rows left at zero."""
     sql, params = spec.sums_sql(block)
+    written = _upsert_sums(spec.model, (*spec.keys, "day"), spec.cols, sql, params)
     table = _q(spec.model._meta.db_table)
-    keys = [_q(k) for k in spec.keys]
-    cols = [_q(c) for c in spec.cols]
-    updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in cols)
-    # "WHERE true" keeps SQLite from reading ON CONFLICT as a join's ON.
-    insert = (
-        f"INSERT INTO {table} ({', '.join(keys)}, {_q('day')}, {', '.join(cols)}) "
-        f"SELECT * FROM ({sql}) d WHERE true "
-        f"ON CONFLICT ({', '.join(keys)}, {_q('day')}) DO UPDATE SET {updates}"
-    )
     # The calendar months the block's days fall in.
     where, where_params = _block_months(block)
-    all_zero = " AND ".join(f"{c} = 0" for c in cols)
+    all_zero = " AND ".join(f"{_q(c)} = 0" for c in spec.cols)
     with connection.cursor() as cursor:
-        cursor.execute(insert, params)
-        written = cursor.rowcount
         # A month whose rows all went (an edited or deleted record) keeps no zero row,
         # so an incremental run leaves the same rows as a full one.
         cursor.execute(f"DELETE FROM {table} WHERE {where} AND {all_zero}", where_params)
