@@ -420,24 +420,10 @@ def response_build(
     return response, cleaned
 
 
-def response_submit(
-    *,
-    office: Office,
-    channel: str,
-    answers: dict[str, object],
-    client_id: uuid.UUID | None = None,
-    questionnaire: Questionnaire | None = None,
-    procedure: Procedure | None = None,
-    dossier: Dossier | None = None,
-    device: KioskDevice | None = None,
-    officer: Officer | None = None,
-    submitted_at: datetime.datetime | None = None,
-    duration_seconds: int | None = None,
-    ip: str | None = None,
-    language: str = "vi",
-    contact: dict | None = None,
-) -> tuple[Response, bool]:
+def response_submit(**fields) -> tuple[Response, bool]:
     """Validate and store one response with its answers; return (response, created).
+
+    Takes ``response_build``'s keyword arguments.
 
     A replay with a ``client_id`` already stored returns the stored response
     and ``created=False`` (also when two copies race: the unique constraint
@@ -446,73 +432,29 @@ def response_submit(
     integrity checks and the follow-up hook run for it on commit
     (``SURVEY_CHECK_INLINE``) or within a minute (``responses_check_pending``).
     """
-    response, answers = response_prepare(
-        office=office,
-        channel=channel,
-        answers=answers,
-        client_id=client_id,
-        questionnaire=questionnaire,
-        procedure=procedure,
-        dossier=dossier,
-        device=device,
-        officer=officer,
-        submitted_at=submitted_at,
-        duration_seconds=duration_seconds,
-        ip=ip,
-        language=language,
-        contact=contact,
-    )
+    response, answers = response_prepare(**fields)
     if answers is None:
         return response, False
     return response_save(response=response, answers=answers)
 
 
-def response_prepare(
-    *,
-    office: Office,
-    channel: str,
-    answers: dict[str, object],
-    client_id: uuid.UUID | None = None,
-    questionnaire: Questionnaire | None = None,
-    procedure: Procedure | None = None,
-    dossier: Dossier | None = None,
-    device: KioskDevice | None = None,
-    officer: Officer | None = None,
-    submitted_at: datetime.datetime | None = None,
-    duration_seconds: int | None = None,
-    ip: str | None = None,
-    language: str = "vi",
-    contact: dict | None = None,
-) -> tuple[Response, list[tuple[Question, dict]] | None]:
+def response_prepare(**fields) -> tuple[Response, list[tuple[Question, dict]] | None]:
     """Return what ``response_submit`` stores, without writing: (unsaved response, answers).
 
     For a replay of a stored ``client_id`` whose payload no longer validates,
     return (stored response, None): that is the answer, nothing is to be
-    saved. Raise ResponseError as ``response_submit`` does. Lets a caller
+    saved. Raise ResponseError as ``response_submit`` does. Takes
+    ``response_build``'s keyword arguments. Lets a caller
     finish its own checks (the API's rate limit) between validating and
     writing; ``response_save`` then stores the pair.
     """
     try:
-        return response_build(
-            office=office,
-            channel=channel,
-            answers=answers,
-            client_id=client_id,
-            questionnaire=questionnaire,
-            procedure=procedure,
-            dossier=dossier,
-            device=device,
-            officer=officer,
-            submitted_at=submitted_at,
-            duration_seconds=duration_seconds,
-            ip=ip,
-            language=language,
-            contact=contact,
-        )
+        return response_build(**fields)
     except ResponseError:
         # A replay is answered with what was stored, even if its answers no
         # longer validate (a newer questionnaire version) or its dossier is
         # now rated (by this very response).
+        client_id = fields.get("client_id")
         existing = Response.objects.filter(client_id=client_id).first() if client_id else None
         if existing is not None:
             return existing, None
