@@ -150,6 +150,28 @@ class _PendingCount:
         return self.script(keys=[self.key], args=[self.expire])
 
 
+@functools.lru_cache(maxsize=8)
+def _evalsha_head(sha):
+    """Return the packed start of ``EVALSHA <sha> 1``, before the key and the expiry."""
+    return b"*5\r\n$7\r\nEVALSHA\r\n$%d\r\n%s\r\n$1\r\n1\r\n" % (len(sha), sha.encode())
+
+
+def _evalsha_packed(sha, key, expire):
+    """Return ``EVALSHA <sha> 1 <key> <expire>`` packed as redis-py packs it (RESP bulk strings).
+
+    Its constant head is packed once; redis-py's packer splits and re-encodes
+    every argument on each call. The key and the seconds are ASCII.
+    """
+    key_bytes, expire_bytes = key.encode(), b"%d" % expire
+    return b"%s$%d\r\n%s\r\n$%d\r\n%s\r\n" % (
+        _evalsha_head(sha),
+        len(key_bytes),
+        key_bytes,
+        len(expire_bytes),
+        expire_bytes,
+    )
+
+
 def _redis_incr_begin(cache, key, expire):
     """Send the script by its SHA1 (one EVALSHA); return a function that reads the count.
 
@@ -163,7 +185,7 @@ def _redis_incr_begin(cache, key, expire):
     state = _thread_connection(script.registered_client.connection_pool)
     conn = state[1]
     try:
-        conn.send_command("EVALSHA", script.sha, 1, key, expire)
+        conn.send_packed_command([_evalsha_packed(script.sha, key, expire)])
     except (RedisConnectionError, RedisTimeoutError):
         conn.disconnect()
         hits = script(keys=[key], args=[expire])

@@ -135,3 +135,18 @@ class TestBeginOnRedis:
             # The next count on this thread is q's third hit, not p's first.
             assert rate_limit_begin(scope="ip", key="q", rate="2/m")() is True
             assert _hits(1, key="p", rate="2/m") == [False]
+
+
+class TestPackedCommand:
+    @pytest.mark.parametrize(
+        "key", [":1:rl:ip:127.0.0.1:60:29936015", ":1:rl:ip:2001:db8::1:600:1"]
+    )
+    @pytest.mark.parametrize("expire", [11, 601, 86401])
+    def test_it_is_the_command_redis_py_packs(self, key, expire):
+        from redis.connection import Connection
+
+        from surveys.ratelimit import _evalsha_packed
+
+        sha = "a923633f3da2801d92b92e6b83a0cd5edd0b8da5"
+        expected = b"".join(Connection().pack_command("EVALSHA", sha, 1, key, expire))
+        assert _evalsha_packed(sha, key, expire) == expected

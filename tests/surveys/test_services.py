@@ -704,6 +704,33 @@ class TestBuiltResponse:
             assert (built.procedure, built.dossier, built.officer, built.device) == (None,) * 4
             assert built.flag_cleared_by is None
 
+    def test_its_state_is_the_constructor_s(self, office):
+        built, _answers = response_build(office=office, channel="link", answers={"rating": 3})
+        expected = Response(office=office, channel="link")
+        assert set(built.__dict__) == set(expected.__dict__)
+        assert (built._state.adding, built._state.db) == (True, None)
+        built.save()  # an ordinary instance for the ORM
+        assert Response.objects.get(pk=built.pk).office == office
+
+    def test_init_signal_receivers_see_every_built_response(self, office):
+        from django.db.models.signals import post_init, pre_init
+
+        seen = []
+
+        def receiver(sender, instance=None, **kwargs):
+            seen.append((sender, instance))
+
+        for signal in (pre_init, post_init):
+            signal.connect(receiver, sender=Response)
+            try:
+                built, _answers = response_build(
+                    office=office, channel="link", answers={"rating": 3}
+                )
+            finally:
+                signal.disconnect(receiver, sender=Response)
+        assert [sender for sender, _instance in seen] == [Response, Response]
+        assert seen[1][1] is built and built.office == office
+
     def test_each_response_gets_its_own_default_values(self, office):
         first, _ = response_build(office=office, channel="link", answers={"rating": 3})
         second, _ = response_build(office=office, channel="link", answers={"rating": 3})
