@@ -13,7 +13,7 @@ import functools
 import json
 import uuid
 
-from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections, models
 from django.utils import timezone
 
 from surveys.models import Answer, Response
@@ -120,14 +120,42 @@ def insert_one_statement(response, answers) -> bool:
         for question, values in answers
     ]
     params = [_encode(_response_row(response)), _encode(rows)]
-    with conn.cursor() as cursor:
-        inserted = execute_prepared(conn, cursor, STATEMENT, insert_sql, params)
+    inserted = _execute_idempotent(conn, params)
     if inserted is None:
         return False
     response.pk = inserted[0]
     response._state.adding = False
     response._state.db = conn.alias
     return True
+
+
+def _execute_idempotent(conn, params):
+    """Run the insert; in autocommit, retry it once on a new connection if the old one is dead.
+
+    Stands in for Django's health check (``CONN_HEALTH_CHECKS``: a ``SELECT 1``
+    round trip before a request's first query): the insert is idempotent
+    (a replayed client id inserts nothing), so trying it on the kept
+    connection and, if that connection turns out to be broken, once more on
+    a fresh one stores the response exactly once with one round trip
+    instead of two. If the first try was stored and only its answer lost,
+    the retry finds the client id taken, as a replay does. Inside a
+    transaction nothing is retried: the transaction is gone with its
+    connection.
+    """
+    retry = conn.health_check_enabled and not conn.in_atomic_block and not conn.health_check_done
+    if retry:
+        conn.health_check_done = True
+    try:
+        with conn.cursor() as cursor:
+            return execute_prepared(conn, cursor, STATEMENT, insert_sql, params)
+    except (OperationalError, InterfaceError):
+        # Not a dead kept connection (no connection could be made, or it
+        # still answers: the error was the statement's): as without the retry.
+        if not retry or conn.connection is None or conn.is_usable():
+            raise
+    conn.close()
+    with conn.cursor() as cursor:
+        return execute_prepared(conn, cursor, STATEMENT, insert_sql, params)
 
 
 def execute_prepared(conn, cursor, name, make_sql, params):

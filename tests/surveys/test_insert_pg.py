@@ -148,3 +148,90 @@ def test_a_deferred_field_is_loaded_for_the_row():
         k: v for k, v in full.items() if k not in stamps
     }
     assert deferred["client_id"] == str(response.client_id)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+class TestKeptConnection:
+    """The insert stands in for Django's health check: tried first, retried once if dead."""
+
+    @pytest.fixture(autouse=True)
+    def _request_start(self, settings):
+        from surveys.services import (
+            _config_cache,
+            questionnaire_for_office,
+            questionnaire_questions,
+        )
+
+        # As in production: the office's questionnaire and its questions are
+        # read from the process's caches, so the insert is the request's
+        # first query.
+        settings.SURVEY_CONFIG_CACHE_SECONDS = 30
+        Questionnaire.objects.filter(code="counter").update(frozen=True)
+        self.office = OfficeFactory()
+        questionnaire_questions(questionnaire=questionnaire_for_office(office=self.office))
+        # As at the start of a request with CONN_HEALTH_CHECKS on.
+        connection.ensure_connection()
+        connection.health_check_enabled = True
+        connection.health_check_done = False
+        yield
+        _config_cache.clear()
+
+    def _submit(self):
+        from surveys.services import response_submit
+
+        return response_submit(office=self.office, channel="link", answers={"rating": 3})
+
+    def test_a_live_connection_is_not_checked_first(self, monkeypatch):
+        checks = []
+        monkeypatch.setattr(connection, "is_usable", lambda: checks.append(1) or True)
+        response, created = self._submit()
+        assert created and checks == []
+        assert Response.objects.filter(client_id=response.client_id).count() == 1
+
+    def test_a_dead_connection_is_replaced_and_the_response_stored_once(self, monkeypatch):
+        import psycopg2
+
+        from surveys import insert_pg
+
+        checks, tries = [], []
+        real_is_usable, real_execute = connection.is_usable, insert_pg.execute_prepared
+        monkeypatch.setattr(connection, "is_usable", lambda: checks.append(1) or real_is_usable())
+        monkeypatch.setattr(
+            insert_pg, "execute_prepared", lambda *args: tries.append(1) or real_execute(*args)
+        )
+
+        pid = connection.connection.get_backend_pid()
+        params = connection.get_connection_params()
+        other = psycopg2.connect(
+            dbname=params["dbname"],
+            user=params.get("user"),
+            host=params.get("host"),
+            port=params.get("port"),
+            password=params.get("password"),
+        )
+        other.autocommit = True
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+        other.close()
+        response, created = self._submit()
+        # The insert failed on the dead connection, then one check, then the retry.
+        assert created and tries == [1, 1] and checks == [1]
+        assert connection.connection.get_backend_pid() != pid
+        assert Response.objects.filter(client_id=response.client_id).count() == 1
+        assert Answer.objects.filter(response__client_id=response.client_id).count() == 1
+
+    def test_an_error_of_a_live_connection_is_not_retried(self, monkeypatch):
+        from django.db import OperationalError
+
+        from surveys import insert_pg
+
+        calls = []
+
+        def failing(*args):
+            calls.append(1)
+            raise OperationalError("canceling statement due to statement timeout")
+
+        monkeypatch.setattr(insert_pg, "execute_prepared", failing)
+        with pytest.raises(OperationalError):
+            self._submit()
+        assert calls == [1] and not Response.objects.exists()
