@@ -333,7 +333,7 @@ _RELATED = ("questionnaire", "office", "procedure", "dossier", "officer", "devic
 def _response_new(values, related):
     """Return an unsaved Response with ``values`` (by attname) and ``related`` objects (by name).
 
-    What ``Response(**kwargs)`` builds, for a fifth of its CPU: the values go
+    What ``Response(**kwargs)`` builds, for a third of its CPU: the values go
     straight into the instance's dict in field order (what the constructor's
     ``setattr`` per field does for a new instance: no field of Response has a
     descriptor that acts on a first assignment), and a related object is put
