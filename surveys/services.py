@@ -347,25 +347,21 @@ def _response_new(values, related):
     for name, obj in related.items():
         if obj is not None:
             values[fields[name].attname] = obj.pk
-    row = [
-        values[attname] if attname in values else (default() if factory else default)
+    # Every concrete field, in field order (the constructor takes them positionally).
+    row = {
+        attname: values[attname] if attname in values else (default() if factory else default)
         for attname, default, factory in _response_slots()
-    ]
+    }
     if pre_init.has_listeners(Response) or post_init.has_listeners(Response):
-        response = Response(*row)
+        response = Response(*row.values())
     else:
         response = Response.__new__(Response)
-        response.__dict__.update(zip(_response_attnames(), row, strict=True))
+        response.__dict__.update(row)
         response._state = ModelState()
     for name, obj in related.items():
         if obj is not None:
             fields[name].set_cached_value(response, obj)
     return response
-
-
-@functools.cache
-def _response_attnames():
-    return tuple(attname for attname, _default, _factory in _response_slots())
 
 
 def response_build(

@@ -30,13 +30,15 @@ def _hits(n, key="k", rate="3/m"):
     return [rate_limit_hit(scope="ip", key=key, rate=rate) for _ in range(n)]
 
 
-class TestLocalCache:
-    @pytest.fixture(autouse=True)
-    def _clear(self):
-        caches["default"].clear()
-        yield
-        caches["default"].clear()
+@pytest.fixture
+def _clear_cache():
+    caches["default"].clear()
+    yield
+    caches["default"].clear()
 
+
+@pytest.mark.usefixtures("_clear_cache")
+class TestLocalCache:
     def test_it_allows_the_count_then_refuses(self):
         with time_machine.travel(START, tick=False):
             assert _hits(4) == [False, False, False, True]
@@ -88,14 +90,9 @@ class TestRedisCache:
             assert _hits(3, key="r") == [False, False, True]
 
 
+@pytest.mark.usefixtures("_clear_cache")
 class TestBegin:
     """rate_limit_begin counts at once and tells later."""
-
-    @pytest.fixture(autouse=True)
-    def _clear(self):
-        caches["default"].clear()
-        yield
-        caches["default"].clear()
 
     def test_the_hit_counts_before_its_answer_is_asked(self):
         with time_machine.travel(START, tick=False):
