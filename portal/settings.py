@@ -229,6 +229,11 @@ if "CACHE_URL" not in env and "REDIS_URL" in env:
 # Submissions allowed per client IP and per kiosk device ("count/window": s, m, h, d).
 SURVEY_RATE_LIMIT_IP = env.str("SURVEY_RATE_LIMIT_IP", default="30/10m")
 SURVEY_RATE_LIMIT_DEVICE = env.str("SURVEY_RATE_LIMIT_DEVICE", default="600/h")
+# With Redis: seconds between a web process's syncs of its rate-limit counts (0: one
+# round trip per submission, exact across processes; see surveys.ratelimit).
+SURVEY_RATE_LIMIT_SYNC_SECONDS = env.float(
+    "SURVEY_RATE_LIMIT_SYNC_SECONDS", default=0.25 if PRODUCTION else 0.0
+)
 # Seconds each web process keeps an office and its questionnaire for submissions (0: off).
 SURVEY_CONFIG_CACHE_SECONDS = env.int(
     "SURVEY_CONFIG_CACHE_SECONDS", default=30 if PRODUCTION else 0

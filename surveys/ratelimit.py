@@ -3,9 +3,24 @@
 Limits are strings like ``"20/m"`` (20 per minute), ``"200/h"``, ``"5/10s"``;
 settings ``SURVEY_RATE_LIMIT_IP`` and ``SURVEY_RATE_LIMIT_DEVICE`` set the
 ones for submissions.
+
+On Redis, two ways to share the counts (``SURVEY_RATE_LIMIT_SYNC_SECONDS``):
+
+- ``0`` (default outside production): every hit is one round trip to Redis
+  (``EVALSHA``), so every process sees every other's hits at once: exact.
+- ``> 0`` (production: 0.25 s): each process counts its hits itself and adds
+  them to Redis, all keys in one pipeline, at most once per that many
+  seconds, learning the other processes' totals in the same round trip
+  (``_SyncedCounts``). A request is judged on the shared total as last
+  learned plus this process's hits since: exact within a process, and
+  across processes a burst can pass the limit by at most what the other
+  processes let through since their last sync. No round trip per request,
+  and a Redis outage does not stop submissions (each process keeps
+  counting for itself and sends its hits once Redis is back).
 """
 
 import functools
+import logging
 import os
 import re
 import threading
@@ -16,8 +31,10 @@ from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import NoScriptError
+from redis.exceptions import NoScriptError, RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+
+logger = logging.getLogger(__name__)
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _RATE_RE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])\s*$")
@@ -65,6 +82,13 @@ def rate_limit_begin(*, scope: str, key: str, rate: str | None = None) -> Callab
     cache_key = f"rl:{scope}:{key}:{window}:{bucket}"
     cache = caches["default"]
     if isinstance(cache, RedisCache):
+        interval = getattr(settings, "SURVEY_RATE_LIMIT_SYNC_SECONDS", 0)
+        if interval > 0:
+            total = _synced_counts(cache).hit(
+                cache.make_key(cache_key), window + 1, (bucket + 1) * window, interval
+            )
+            over = total > count
+            return lambda: over
         # One round trip (EVALSHA) instead of Django's EXISTS + INCR (+ SET for a
         # new window); cheaper on the CPU than a pipeline, which redis-py builds
         # afresh (with a copy of every response callback) on each call. The key
@@ -192,3 +216,98 @@ def _redis_incr_begin(cache, key, expire):
         return lambda: hits
     pending = state[3] = _PendingCount(state, script, key, expire)
     return pending
+
+
+class _SyncedCounts:
+    """One process's hits, added to the shared counts in Redis in one pipeline per interval.
+
+    ``pending``: key -> hits not sent yet; ``known``: key -> (shared total as
+    last learned plus the hits sent since, wall-clock end of its window).
+    A hit that finds the interval over sends every pending key first (the
+    requests in between send nothing), so its own answer rests on fresh totals.
+    """
+
+    def __init__(self, client):
+        self.client = client
+        self.lock = threading.Lock()
+        self.pending = {}
+        self.expires = {}
+        self.known = {}
+        self.next_sync = 0.0
+        self.syncing = False
+        self.failing = False
+
+    def hit(self, key, expire, window_end, interval):
+        """Count one hit for ``key``; return the shared total this process knows of."""
+        now = time.monotonic()
+        with self.lock:
+            self.pending[key] = self.pending.get(key, 0) + 1
+            if key not in self.known:
+                self.known[key] = (0, window_end)
+                self.expires[key] = expire
+            due = now >= self.next_sync and not self.syncing
+            if due:
+                self.syncing = True
+                self.next_sync = now + interval
+        if due:
+            self.sync()
+        with self.lock:
+            return self.known[key][0] + self.pending.get(key, 0)
+
+    def sync(self):
+        """Send the pending hits (one pipeline) and take Redis's totals for their keys."""
+        with self.lock:
+            sent, self.pending = self.pending, {}
+            now = time.time()
+            # Hits on their way count as known from now on; windows that are over go.
+            self.known = {
+                key: (count + sent.get(key, 0), end)
+                for key, (count, end) in self.known.items()
+                if end > now or key in sent
+            }
+            self.expires = {key: self.expires[key] for key in self.known}
+        totals = {}
+        try:
+            if sent:
+                totals = self._send(sent)
+            if self.failing:
+                self.failing = False
+                logger.warning("Rate-limit counts reach Redis again")
+        except RedisError:
+            if not self.failing:
+                self.failing = True
+                logger.warning("Rate-limit counts not sent to Redis; counting in this process")
+            with self.lock:
+                # Sent again with the next sync.
+                for key, hits in sent.items():
+                    self.pending[key] = self.pending.get(key, 0) + hits
+                    count, end = self.known[key]
+                    self.known[key] = (count - hits, end)
+        finally:
+            with self.lock:
+                for key, total in totals.items():
+                    # Redis's total holds this process's sent hits and every other's.
+                    self.known[key] = (total, self.known[key][1])
+                self.syncing = False
+
+    def _send(self, sent):
+        pipe = self.client.pipeline(transaction=False)
+        keys = list(sent)
+        for key in keys:
+            # A new key gets the window's expiry; INCRBY keeps it.
+            pipe.set(key, 0, ex=self.expires[key], nx=True)
+            pipe.incrby(key, sent[key])
+        replies = pipe.execute()
+        return {key: int(replies[2 * i + 1]) for i, key in enumerate(keys)}
+
+
+_synced = {}
+
+
+def _synced_counts(cache):
+    """Return this process's ``_SyncedCounts`` for ``cache``'s server (a fork makes its own)."""
+    key = (tuple(cache._servers), os.getpid())
+    counts = _synced.get(key)
+    if counts is None:
+        counts = _synced[key] = _SyncedCounts(cache._cache.get_client(None, write=True))
+    return counts

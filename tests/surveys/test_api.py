@@ -1,5 +1,6 @@
 """POST /api/v1/responses/: kiosks, API accounts and web pages through one service."""
 
+import os
 import uuid
 
 import pytest
@@ -378,6 +379,26 @@ class TestWebFastPath:
         )
         request._dont_enforce_csrf_checks = True
         assert api._web_json_data(request) is not None
+
+
+class TestWebFastPathSyncedRateLimit(TestWebFastPath):
+    """The same, with production's rate limit: counts synced with Redis, not sent per hit."""
+
+    @pytest.fixture(autouse=True)
+    def _synced(self, settings):
+        from surveys import ratelimit
+
+        url = os.environ.get("REDIS_URL")
+        if not url:
+            pytest.skip("other backend: REDIS_URL is not set")
+        settings.CACHES = {
+            "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+        }
+        settings.SURVEY_RATE_LIMIT_SYNC_SECONDS = 0.25
+        cache.clear()
+        ratelimit._synced.clear()
+        yield
+        ratelimit._synced.clear()
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ import pytest
 import time_machine
 from django.core.cache import caches
 
+from surveys import ratelimit
 from surveys.ratelimit import rate_limit_begin, rate_limit_hit, rate_parse
 
 START = dt.datetime(2025, 6, 2, 3, 0, 0, tzinfo=dt.UTC)
@@ -147,3 +148,106 @@ class TestPackedCommand:
         sha = "a923633f3da2801d92b92e6b83a0cd5edd0b8da5"
         expected = b"".join(Connection().pack_command("EVALSHA", sha, 1, key, expire))
         assert _evalsha_packed(sha, key, expire) == expected
+
+
+class TestSyncedCounts:
+    """SURVEY_RATE_LIMIT_SYNC_SECONDS > 0: hits counted per process, synced with Redis."""
+
+    @pytest.fixture(autouse=True)
+    def _redis(self, settings):
+        url = os.environ.get("REDIS_URL")
+        if not url:
+            pytest.skip("other backend: REDIS_URL is not set")
+        settings.CACHES = {
+            "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+        }
+        settings.SURVEY_RATE_LIMIT_SYNC_SECONDS = 3600  # only the first hit syncs by itself
+        ratelimit._synced.clear()
+        caches["default"].delete_many(
+            [f"rl:ip:{k}:60:{int(START.timestamp() // 60) + i}" for k in "stuvw" for i in (0, 1)]
+        )
+        yield
+        ratelimit._synced.clear()
+
+    @staticmethod
+    def _shared(key, offset=0):
+        cache = caches["default"]
+        name = cache.make_key(f"rl:ip:{key}:60:{int(START.timestamp() // 60) + offset}")
+        value = cache._cache.get_client(None).get(name)
+        return None if value is None else int(value)
+
+    @staticmethod
+    def _process():
+        """Another process's counts on the same Redis."""
+        cache = caches["default"]
+        return ratelimit._SyncedCounts(cache._cache.get_client(None, write=True))
+
+    def test_a_process_counts_its_own_hits_exactly_without_a_round_trip_each(self, monkeypatch):
+        sends = []
+        real = ratelimit._SyncedCounts._send
+        monkeypatch.setattr(
+            ratelimit._SyncedCounts, "_send", lambda self, sent: sends.append(1) or real(self, sent)
+        )
+        with time_machine.travel(START, tick=False):
+            assert _hits(5, key="s") == [False, False, False, True, True]
+        assert len(sends) == 1 and self._shared("s") == 1
+        ratelimit._synced_counts(caches["default"]).sync()
+        assert self._shared("s") == 5
+
+    def test_hits_of_other_processes_count_from_the_next_sync(self, settings):
+        other = self._process()
+        cache = caches["default"]
+        key = cache.make_key(f"rl:ip:t:60:{int(START.timestamp() // 60)}")
+        with time_machine.travel(START, tick=False):
+            for _ in range(3):
+                other.hit(key, 61, START.timestamp() + 60, 3600)
+            other.sync()
+            # This process's first hit syncs first, so it sees the other's three.
+            assert _hits(1, key="t") == [True]
+            assert self._shared("t") == 4
+
+    def test_a_hit_after_the_interval_sends_every_pending_key(self):
+        import time
+
+        counts = ratelimit._synced_counts(caches["default"])
+        with time_machine.travel(START, tick=False):
+            _hits(1, key="u")
+            _hits(2, key="v")
+            assert (self._shared("u"), self._shared("v")) == (1, None)
+            counts.next_sync = time.monotonic() - 1  # the interval is over
+            _hits(1, key="u")
+            assert (self._shared("u"), self._shared("v")) == (2, 2)
+            _hits(1, key="v")  # the next interval has not begun: not sent
+            assert self._shared("v") == 2
+
+    def test_a_new_window_starts_afresh_and_the_old_one_is_forgotten(self):
+        counts = ratelimit._synced_counts(caches["default"])
+        with time_machine.travel(START, tick=False):
+            assert _hits(4, key="w") == [False, False, False, True]
+        with time_machine.travel(START + dt.timedelta(seconds=60), tick=False):
+            assert _hits(1, key="w") == [False]
+            counts.sync()  # sends the first window's pending hits, then forgets its key
+            assert (self._shared("w"), self._shared("w", offset=1)) == (4, 1)
+            counts.sync()
+        assert len(counts.known) == 1
+
+    def test_redis_down_keeps_counting_in_the_process_and_sends_later(self, caplog):
+        from redis import Redis
+
+        counts = ratelimit._synced_counts(caches["default"])
+        real_client = counts.client
+        counts.client = Redis(host="127.0.0.1", port=1, socket_connect_timeout=1)
+        with time_machine.travel(START, tick=False):
+            assert _hits(4, key="s") == [False, False, False, True]
+            assert "not sent to Redis" in caplog.text
+            assert self._shared("s") is None
+            counts.client = real_client
+            counts.sync()
+        assert self._shared("s") == 4
+        assert "reach Redis again" in caplog.text
+
+    def test_a_forked_process_makes_its_own(self, monkeypatch):
+        cache = caches["default"]
+        parent = ratelimit._synced_counts(cache)
+        monkeypatch.setattr(ratelimit.os, "getpid", lambda: -1)
+        assert ratelimit._synced_counts(cache) is not parent
