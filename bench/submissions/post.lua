@@ -46,4 +46,11 @@ function done(summary, latency, requests)
   io.write(string.format("BENCH_RESULT requests=%d duration_us=%d p50_us=%d p90_us=%d p99_us=%d errors_status=%d errors_connect=%d errors_timeout=%d\n",
     summary.requests, summary.duration, latency:percentile(50), latency:percentile(90),
     latency:percentile(99), summary.errors.status, summary.errors.connect, summary.errors.timeout))
+  -- Every latency (microseconds) with its count, so rounds can be merged exactly.
+  local parts = {}
+  for i = 1, #latency do
+    local value, count = latency(i)
+    parts[#parts + 1] = string.format("%d:%d", value, count)
+  end
+  io.write("BENCH_LATENCIES " .. table.concat(parts, ",") .. "\n")
 end

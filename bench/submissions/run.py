@@ -14,13 +14,19 @@ default), same ``wrk`` settings on 127.0.0.1:
   rate limit (Redis cache), validation, response + answer in one statement;
   the checks run later (``responses_check_pending``, no worker runs here).
 
-Rounds alternate floor / submission so both see the same machine state; the
-best round of each is compared. Each round also counts the CPU time spent by
-gunicorn and by the bench database's PostgreSQL backends per request (read
-from /proc), which other sessions' load does not enter: on a shared machine
-that ratio says more than req/s. Prints a Markdown table for
-docs/PERFORMANCE.md and writes ``var/bench/submissions.json``. The database
-must be a dedicated one: the script migrates it and adds rows.
+Short rounds alternate floor / submission / floor / … (25 submission rounds
+of 2 s by default, a floor round before and after each): this machine's
+speed swings by half within seconds (a fixed loop takes 20 or 35 ms from one
+second to the next, idle), so long rounds compared best against best say
+more about the moment each ran in than about the code. The headline ratio is
+the submissions' mean req/s over the floor's, both over the same interleaved
+minute or two; the median of each submission round against the floor rounds
+on either side, and the best round against the best round, are printed
+beside it. Each round also counts the CPU time spent by gunicorn and by the
+bench database's PostgreSQL backends (read from /proc), summed per endpoint.
+Prints a Markdown table for docs/PERFORMANCE.md and writes
+``var/bench/submissions.json``. The database must be a dedicated one: the
+script migrates it and adds rows.
 In-process CPU per request and a profile: ``bench/submissions/cpu.py``.
 """
 
@@ -42,6 +48,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
 RESULT_RE = re.compile(r"BENCH_RESULT (.*)")
+LATENCIES_RE = re.compile(r"BENCH_LATENCIES ([0-9:,]*)")
 
 
 def parse_args():
@@ -60,8 +67,10 @@ def parse_args():
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--wrk-threads", type=int, default=2)
-    parser.add_argument("--duration", type=int, default=15, help="seconds per round")
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--duration", type=int, default=2, help="seconds per round")
+    parser.add_argument(
+        "--rounds", type=int, default=25, help="submission rounds (floor rounds: one more)"
+    )
     parser.add_argument("--out", default=str(ROOT / "var" / "bench" / "submissions.json"))
     return parser.parse_args()
 
@@ -212,6 +221,11 @@ def run_wrk(args, path, duration, csrf):
         raise SystemExit(f"wrk printed no result:\n{out}")
     values = dict(item.split("=") for item in match.group(1).split())
     values = {k: int(v) for k, v in values.items()}
+    latencies = LATENCIES_RE.search(out)
+    histogram = {}
+    for item in latencies.group(1).split(",") if latencies and latencies.group(1) else []:
+        value, count = item.split(":")
+        histogram[int(value)] = histogram.get(int(value), 0) + int(count)
     seconds = values["duration_us"] / 1e6
     errors = values["errors_status"] + values["errors_connect"] + values["errors_timeout"]
     return {
@@ -221,6 +235,7 @@ def run_wrk(args, path, duration, csrf):
         "p50_ms": round(values["p50_us"] / 1000, 1),
         "p90_ms": round(values["p90_us"] / 1000, 1),
         "p99_ms": round(values["p99_us"] / 1000, 1),
+        "latencies_us": histogram,
     }
 
 
@@ -252,70 +267,130 @@ def main():
     server = subprocess.Popen(gunicorn, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
     csrf = secrets.token_hex(16)  # 32 characters: cookie and header carry the same secret
     rounds = {"floor": [], "submission": []}
+    paths = {"floor": "/bench/floor/", "submission": "/api/v1/responses/"}
     try:
         wait_ready(args.port)
-        run_wrk(args, "/bench/floor/", 3, csrf)  # warm-up: connections, imports, caches
-        run_wrk(args, "/api/v1/responses/", 3, csrf)
-        for _ in range(args.rounds):
-            for name, path in (("floor", "/bench/floor/"), ("submission", "/api/v1/responses/")):
-                before = cpu_snapshot(server.pid, args.database_url)
-                result = run_wrk(args, path, args.duration, csrf)
-                after = cpu_snapshot(server.pid, args.database_url)
-                result.update(cpu_per_request(before, after, result["requests"]))
-                rounds[name].append(result)
+        run_wrk(args, paths["floor"], 3, csrf)  # warm-up: connections, imports, caches
+        run_wrk(args, paths["submission"], 3, csrf)
+        order = ["floor", "submission"] * args.rounds + ["floor"]
+        for name in order:
+            before = cpu_snapshot(server.pid, args.database_url)
+            result = run_wrk(args, paths[name], args.duration, csrf)
+            after = cpu_snapshot(server.pid, args.database_url)
+            result.update(cpu_per_request(before, after, result["requests"]))
+            rounds[name].append(result)
     finally:
         server.terminate()
         server.wait(timeout=30)
     purged = purge_queue(args.redis_url)
     floor_after, responses_after = count_rows(env)
-    best = {name: max(items, key=lambda r: r["rps"]) for name, items in rounds.items()}
-    ratio = best["submission"]["rps"] / best["floor"]["rps"]
-    # CPU per request (web + database processes), the median round of each: a
-    # database connection replaced during a round loses its CPU from the count.
-    least = {name: statistics.median(r["cpu_ms"] for r in items) for name, items in rounds.items()}
-    cpu_ratio = least["floor"] / least["submission"]
+    result = summarize(args, rounds)
     stored = responses_after - responses_before
-    sent_ok = sum(r["requests"] - r["errors"] for r in rounds["submission"])
-    result = {
-        "gunicorn": f"gthread {args.workers}×{args.threads}",
-        "wrk": f"-t{args.wrk_threads} -c{args.connections} -d{args.duration}s × {args.rounds}",
-        "rounds": rounds,
-        "best": best,
-        "ratio": round(ratio, 3),
-        "cpu_ratio": round(cpu_ratio, 3),
-        "load_before": load_before,
-        "load_after": os.getloadavg(),
-        "responses_stored": stored,
-        "floor_rows_stored": floor_after - floor_before,
-        "queue_purged": bool(purged),
-        "cpus": os.cpu_count(),
-    }
+    result.update(
+        {
+            "load_before": load_before,
+            "load_after": os.getloadavg(),
+            "responses_stored": stored,
+            "floor_rows_stored": floor_after - floor_before,
+            "queue_purged": bool(purged),
+            "cpus": os.cpu_count(),
+        }
+    )
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=2))
+    report(result, rounds, stored, load_before)
+
+
+def percentile(histogram, p):
+    """Return the ``p``-th percentile of a {value: count} histogram (0 when it is empty)."""
+    total = sum(histogram.values())
+    rank, seen = total * p / 100, 0
+    for value in sorted(histogram):
+        seen += histogram[value]
+        if seen >= rank:
+            return value
+    return 0
+
+
+def summarize(args, rounds):
+    """Return the ratios and per-endpoint figures of interleaved ``rounds``."""
+    floor, submission = rounds["floor"], rounds["submission"]
+    totals = {}
+    for name, items in rounds.items():
+        requests = sum(r["requests"] for r in items)
+        ok = sum(r["requests"] - r["errors"] for r in items)
+        cpu = {
+            part: round(sum(r[part] * r["requests"] for r in items) / max(requests, 1), 3)
+            for part in ("web_cpu_ms", "db_cpu_ms", "cpu_ms")
+        }
+        merged = {}
+        for r in items:
+            for value, count in r.pop("latencies_us").items():
+                merged[value] = merged.get(value, 0) + count
+        totals[name] = {
+            "rounds": len(items),
+            "requests": requests,
+            "errors": sum(r["errors"] for r in items),
+            "mean_rps": round(statistics.fmean(r["rps"] for r in items), 1),
+            "median_rps": round(statistics.median(r["rps"] for r in items), 1),
+            "best_rps": max(r["rps"] for r in items),
+            **{f"p{p}_ms": round(percentile(merged, p) / 1000, 1) for p in (50, 90, 99)},
+            "p99_ms_median": statistics.median(r["p99_ms"] for r in items),
+            "p99_ms_max": max(r["p99_ms"] for r in items),
+            "accepted": ok,
+            **cpu,
+        }
+    # Each submission round against the mean of the floor rounds on either side.
+    each = [
+        s["rps"] / ((floor[i]["rps"] + floor[i + 1]["rps"]) / 2) for i, s in enumerate(submission)
+    ]
+    return {
+        "gunicorn": f"gthread {args.workers}×{args.threads}",
+        "wrk": f"-t{args.wrk_threads} -c{args.connections}, rounds of {args.duration}s: "
+        f"{len(floor)} floor / {len(submission)} submission, alternating",
+        "rounds": rounds,
+        "totals": totals,
+        "ratio": round(totals["submission"]["mean_rps"] / totals["floor"]["mean_rps"], 3),
+        "ratio_median_round": round(statistics.median(each), 3),
+        "ratio_best_rounds": round(
+            totals["submission"]["best_rps"] / totals["floor"]["best_rps"], 3
+        ),
+        "cpu_ratio": round(totals["floor"]["cpu_ms"] / totals["submission"]["cpu_ms"], 3),
+    }
+
+
+def report(result, rounds, stored, load_before):
+    totals = result["totals"]
     print(
-        "| endpoint | req/s | p50 ms | p90 ms | p99 ms | errors "
-        "| CPU ms/request: gunicorn + PostgreSQL |"
+        "| endpoint | rounds | mean req/s | median | best | p50 / p90 / p99 ms "
+        "| p99 ms: median round / worst | errors | CPU ms/request: gunicorn + PostgreSQL |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name, label in (
         ("floor", "floor: 1-row insert view"),
         ("submission", "POST /api/v1/responses/"),
     ):
-        for i, r in enumerate(rounds[name], start=1):
-            print(
-                f"| {label} (round {i}) | {r['rps']:.0f} | {r['p50_ms']} | {r['p90_ms']} | "
-                f"{r['p99_ms']} | {r['errors']} | "
-                f"{r['web_cpu_ms']} + {r['db_cpu_ms']} = {r['cpu_ms']} |"
-            )
+        t = totals[name]
+        print(
+            f"| {label} | {t['rounds']} | {t['mean_rps']:.0f} | {t['median_rps']:.0f} | "
+            f"{t['best_rps']:.0f} | {t['p50_ms']} / {t['p90_ms']} / {t['p99_ms']} | "
+            f"{t['p99_ms_median']} / {t['p99_ms_max']} | {t['errors']} | "
+            f"{t['web_cpu_ms']} + {t['db_cpu_ms']} = {t['cpu_ms']} |"
+        )
+    for name in ("floor", "submission"):
+        print(f"{name} req/s by round: " + " ".join(f"{r['rps']:.0f}" for r in rounds[name]))
     print(
-        f"\nSubmissions / floor (best rounds): {ratio:.0%}; "
-        f"p99 at that load {best['submission']['p99_ms']} ms. "
-        f"Responses stored: {stored} (of {sent_ok} accepted in measured rounds + warm-up)."
+        f"\nSubmissions / floor, mean req/s over the interleaved rounds: {result['ratio']:.1%} "
+        f"(median round against its neighbours {result['ratio_median_round']:.1%}, best round "
+        f"against best round {result['ratio_best_rounds']:.1%}); submission p99 over all rounds "
+        f"{totals['submission']['p99_ms']} ms (worst round "
+        f"{totals['submission']['p99_ms_max']} ms). Responses stored: {stored} "
+        f"(of {totals['submission']['accepted']} accepted in measured rounds + warm-up)."
     )
     print(
-        f"CPU per request (gunicorn + PostgreSQL backends, median round): floor "
-        f"{least['floor']} ms, submission {least['submission']} ms; floor / submission "
-        f"{cpu_ratio:.0%}. Load average before / after: "
+        f"CPU per request (gunicorn + PostgreSQL backends, all rounds): floor "
+        f"{totals['floor']['cpu_ms']} ms, submission {totals['submission']['cpu_ms']} ms; "
+        f"floor / submission {result['cpu_ratio']:.0%}. Load average before / after: "
         f"{' '.join(f'{x:.2f}' for x in load_before)} / "
         f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}."
     )
