@@ -335,7 +335,7 @@ def summarize(args, rounds):
             "median_rps": round(statistics.median(r["rps"] for r in items), 1),
             "best_rps": max(r["rps"] for r in items),
             **{f"p{p}_ms": round(percentile(merged, p) / 1000, 1) for p in (50, 90, 99)},
-            "p99_ms_median": statistics.median(r["p99_ms"] for r in items),
+            "p99_ms_median": round(statistics.median(r["p99_ms"] for r in items), 1),
             "p99_ms_max": max(r["p99_ms"] for r in items),
             "accepted": ok,
             **cpu,
