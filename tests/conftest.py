@@ -52,6 +52,20 @@ def _eager_celery(settings):
     yield
 
 
+@pytest.fixture
+def redis_cache(settings):
+    """Point the default cache at the Redis of ``REDIS_URL``; skip as another backend without it."""
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        pytest.skip("other backend: REDIS_URL is not set")
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    }
+    from django.core.cache import caches
+
+    return caches["default"]
+
+
 def _is_transactional(item):
     marker = item.get_closest_marker("django_db")
     fixtures = getattr(item, "fixturenames", ())

@@ -1,6 +1,5 @@
 """POST /api/v1/responses/: kiosks, API accounts and web pages through one service."""
 
-import os
 import uuid
 
 import pytest
@@ -385,17 +384,11 @@ class TestWebFastPathSyncedRateLimit(TestWebFastPath):
     """The same, with production's rate limit: counts synced with Redis, not sent per hit."""
 
     @pytest.fixture(autouse=True)
-    def _synced(self, settings):
+    def _synced(self, redis_cache, settings):
         from surveys import ratelimit
 
-        url = os.environ.get("REDIS_URL")
-        if not url:
-            pytest.skip("other backend: REDIS_URL is not set")
-        settings.CACHES = {
-            "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
-        }
         settings.SURVEY_RATE_LIMIT_SYNC_SECONDS = 0.25
-        cache.clear()
+        redis_cache.clear()
         ratelimit._synced.clear()
         yield
         ratelimit._synced.clear()

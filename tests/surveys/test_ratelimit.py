@@ -1,7 +1,6 @@
 """surveys.ratelimit: a fixed window per key, on the local cache or Redis."""
 
 import datetime as dt
-import os
 
 import pytest
 import time_machine
@@ -54,14 +53,8 @@ class TestLocalCache:
 
 class TestRedisCache:
     @pytest.fixture(autouse=True)
-    def _redis(self, settings):
-        url = os.environ.get("REDIS_URL")
-        if not url:
-            pytest.skip("other backend: REDIS_URL is not set")
-        settings.CACHES = {
-            "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
-        }
-        caches["default"].delete_many(
+    def _redis(self, redis_cache):
+        redis_cache.delete_many(
             [f"rl:ip:{k}:60:{int(START.timestamp() // 60) + i}" for k in ("k", "r") for i in (0, 1)]
         )
         yield
@@ -104,14 +97,8 @@ class TestBegin:
 
 class TestBeginOnRedis:
     @pytest.fixture(autouse=True)
-    def _redis(self, settings):
-        url = os.environ.get("REDIS_URL")
-        if not url:
-            pytest.skip("other backend: REDIS_URL is not set")
-        settings.CACHES = {
-            "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
-        }
-        caches["default"].delete_many(
+    def _redis(self, redis_cache):
+        redis_cache.delete_many(
             [f"rl:ip:{k}:60:{int(START.timestamp() // 60)}" for k in ("b", "p", "q")]
         )
         yield
@@ -154,16 +141,10 @@ class TestSyncedCounts:
     """SURVEY_RATE_LIMIT_SYNC_SECONDS > 0: hits counted per process, synced with Redis."""
 
     @pytest.fixture(autouse=True)
-    def _redis(self, settings):
-        url = os.environ.get("REDIS_URL")
-        if not url:
-            pytest.skip("other backend: REDIS_URL is not set")
-        settings.CACHES = {
-            "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
-        }
+    def _redis(self, redis_cache, settings):
         settings.SURVEY_RATE_LIMIT_SYNC_SECONDS = 3600  # only the first hit syncs by itself
         ratelimit._synced.clear()
-        caches["default"].delete_many(
+        redis_cache.delete_many(
             [f"rl:ip:{k}:60:{int(START.timestamp() // 60) + i}" for k in "stuvw" for i in (0, 1)]
         )
         yield
