@@ -74,8 +74,9 @@ def rate_limit_begin(*, scope: str, key: str, rate: str | None = None) -> Callab
     submission) overlaps the round trip instead of waiting for it. Call the
     function once the work is done, before writing or answering anything,
     also when that work failed (``try``/``finally``): until then the
-    thread's Redis connection holds the unread reply. On other caches the
-    hit is counted at once.
+    thread's Redis connection holds the unread reply. With synced counts
+    (``SURVEY_RATE_LIMIT_SYNC_SECONDS`` > 0) and on other caches the hit is
+    counted at once.
     """
     count, window = rate_parse(rate or rate_for(scope))
     bucket = int(time.time() // window)
