@@ -223,7 +223,8 @@ class _SyncedCounts:
     """One process's hits, added to the shared counts in Redis in one pipeline per interval.
 
     ``pending``: key -> hits not sent yet; ``known``: key -> (shared total as
-    last learned plus the hits sent since, wall-clock end of its window).
+    last learned plus the hits sent since, wall-clock end of its window,
+    seconds a new key lives in Redis).
     A hit that finds the interval over sends every pending key first (the
     requests in between send nothing), so its own answer rests on fresh totals.
     """
@@ -232,7 +233,6 @@ class _SyncedCounts:
         self.client = client
         self.lock = threading.Lock()
         self.pending = {}
-        self.expires = {}
         self.known = {}
         self.next_sync = 0.0
         self.syncing = False
@@ -244,8 +244,7 @@ class _SyncedCounts:
         with self.lock:
             self.pending[key] = self.pending.get(key, 0) + 1
             if key not in self.known:
-                self.known[key] = (0, window_end)
-                self.expires[key] = expire
+                self.known[key] = (0, window_end, expire)
             due = now >= self.next_sync and not self.syncing
             if due:
                 self.syncing = True
@@ -262,15 +261,15 @@ class _SyncedCounts:
             now = time.time()
             # Hits on their way count as known from now on; windows that are over go.
             self.known = {
-                key: (count + sent.get(key, 0), end)
-                for key, (count, end) in self.known.items()
+                key: (count + sent.get(key, 0), end, expire)
+                for key, (count, end, expire) in self.known.items()
                 if end > now or key in sent
             }
-            self.expires = {key: self.expires[key] for key in self.known}
+            batch = [(key, hits, self.known[key][2]) for key, hits in sent.items()]
         totals = {}
         try:
-            if sent:
-                totals = self._send(sent)
+            if batch:
+                totals = self._send(batch)
             if self.failing:
                 self.failing = False
                 logger.warning("Rate-limit counts reach Redis again")
@@ -282,24 +281,24 @@ class _SyncedCounts:
                 # Sent again with the next sync.
                 for key, hits in sent.items():
                     self.pending[key] = self.pending.get(key, 0) + hits
-                    count, end = self.known[key]
-                    self.known[key] = (count - hits, end)
+                    count, end, expire = self.known[key]
+                    self.known[key] = (count - hits, end, expire)
         finally:
             with self.lock:
                 for key, total in totals.items():
                     # Redis's total holds this process's sent hits and every other's.
-                    self.known[key] = (total, self.known[key][1])
+                    self.known[key] = (total, *self.known[key][1:])
                 self.syncing = False
 
-    def _send(self, sent):
+    def _send(self, batch):
+        """Add each (key, hits, expire) of ``batch`` in one pipeline; return key -> new total."""
         pipe = self.client.pipeline(transaction=False)
-        keys = list(sent)
-        for key in keys:
+        for key, hits, expire in batch:
             # A new key gets the window's expiry; INCRBY keeps it.
-            pipe.set(key, 0, ex=self.expires[key], nx=True)
-            pipe.incrby(key, sent[key])
+            pipe.set(key, 0, ex=expire, nx=True)
+            pipe.incrby(key, hits)
         replies = pipe.execute()
-        return {key: int(replies[2 * i + 1]) for i, key in enumerate(keys)}
+        return {key: int(replies[2 * i + 1]) for i, (key, _hits, _expire) in enumerate(batch)}
 
 
 _synced = {}

@@ -167,7 +167,7 @@ class TestSyncedCounts:
         sends = []
         real = ratelimit._SyncedCounts._send
         monkeypatch.setattr(
-            ratelimit._SyncedCounts, "_send", lambda self, sent: sends.append(1) or real(self, sent)
+            ratelimit._SyncedCounts, "_send", lambda self, b: sends.append(1) or real(self, b)
         )
         with time_machine.travel(START, tick=False):
             assert _hits(5, key="s") == [False, False, False, True, True]
