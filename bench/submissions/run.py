@@ -298,7 +298,7 @@ def main():
     )
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=2))
-    report(result, rounds, stored, load_before)
+    report(result)
 
 
 def percentile(histogram, p):
@@ -359,8 +359,8 @@ def summarize(args, rounds):
     }
 
 
-def report(result, rounds, stored, load_before):
-    totals = result["totals"]
+def report(result):
+    totals, rounds, stored = result["totals"], result["rounds"], result["responses_stored"]
     print(
         "| endpoint | rounds | mean req/s | median | best | p50 / p90 / p99 ms "
         "| p99 ms: median round / worst | errors | CPU ms/request: gunicorn + PostgreSQL |"
@@ -391,8 +391,8 @@ def report(result, rounds, stored, load_before):
         f"CPU per request (gunicorn + PostgreSQL backends, all rounds): floor "
         f"{totals['floor']['cpu_ms']} ms, submission {totals['submission']['cpu_ms']} ms; "
         f"floor / submission {result['cpu_ratio']:.0%}. Load average before / after: "
-        f"{' '.join(f'{x:.2f}' for x in load_before)} / "
-        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}."
+        f"{' '.join(f'{x:.2f}' for x in result['load_before'])} / "
+        f"{' '.join(f'{x:.2f}' for x in result['load_after'])}."
     )
 
 
