@@ -5,9 +5,11 @@ the run, except those skipped because they belong to another database
 backend (reason starting with ``other backend:``).
 """
 
+import datetime as dt
 import os
 
 import pytest
+import time_machine
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -64,6 +66,18 @@ def redis_cache(settings):
     from django.core.cache import caches
 
     return caches["default"]
+
+
+@pytest.fixture
+def rate_window():
+    """Run the test from the start of an hour, the clock ticking.
+
+    Rate limits count in fixed windows (a minute, an hour) that start on the wall clock;
+    a test counting hits against one must not see it roll over half-way.
+    """
+    start = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
+    with time_machine.travel(start + dt.timedelta(hours=1), tick=True):
+        yield
 
 
 def _is_transactional(item):

@@ -106,6 +106,7 @@ class TestKioskSubmissions:
         kiosk_revoke(device=device_client.device)
         assert device_client.post(URL, {"answers": {"rating": 3}}, format="json").status_code == 401
 
+    @pytest.mark.usefixtures("rate_window")
     def test_it_limits_submissions_per_device(self, device_client, settings):
         settings.SURVEY_RATE_LIMIT_DEVICE = "2/m"
         codes = [
@@ -210,6 +211,7 @@ class TestWebSubmissions:
         assert response.status_code == 202
         assert Response.objects.count() == 0
 
+    @pytest.mark.usefixtures("rate_window")
     def test_it_limits_submissions_per_ip(self, office, settings):
         settings.SURVEY_RATE_LIMIT_IP = "1/m"
         client = Client()
@@ -281,6 +283,7 @@ class TestWebFastPath:
         assert both(payload, fast=True) == both(payload, fast=False)
         assert both(payload, fast=True)[0] == 200 and Response.objects.count() == 1
 
+    @pytest.mark.usefixtures("rate_window")
     def test_the_rate_limit_is_the_same(self, both, office, settings):
         settings.SURVEY_RATE_LIMIT_IP = "1/m"
         payload = {"office": "ben-nghe", "answers": {"rating": 3}}
@@ -297,6 +300,7 @@ class TestWebFastPath:
             {"office": "ben-nghe", "client_id": str(uuid.uuid4()), "answers": {"rating": 3}},
         ],
     )
+    @pytest.mark.usefixtures("rate_window")
     def test_over_the_limit_every_payload_gets_429_and_nothing_is_stored(
         self, both, office, settings, payload
     ):

@@ -162,6 +162,7 @@ class TestOfficeSurveyPage:
         )
         assert Response.objects.get().contact_phone == "0912345678"
 
+    @pytest.mark.usefixtures("rate_window")
     def test_it_limits_submissions_per_ip(self, client, office, settings):
         settings.SURVEY_RATE_LIMIT_IP = "2/h"
         codes = [
