@@ -221,9 +221,13 @@ CACHES = {
 }
 if "CACHE_URL" not in env and "REDIS_URL" in env:
     # Rate limits must be shared by every web process: use Redis when it is there.
+    # Seconds to connect to or hear from Redis: the cache holds rate-limit counts only,
+    # so a Redis that stops answering costs a submission this long at most, never a hang.
+    _redis_timeout = env.float("REDIS_SOCKET_TIMEOUT", default=1.0)
     CACHES["default"] = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": env.str("REDIS_URL"),
+        "OPTIONS": {"socket_connect_timeout": _redis_timeout, "socket_timeout": _redis_timeout},
     }
 
 # Submissions allowed per client IP and per kiosk device ("count/window": s, m, h, d).

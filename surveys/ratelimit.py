@@ -14,9 +14,12 @@ On Redis, two ways to share the counts (``SURVEY_RATE_LIMIT_SYNC_SECONDS``):
   (``_SyncedCounts``). A request is judged on the shared total as last
   learned plus this process's hits since: exact within a process, and
   across processes a burst can pass the limit by at most what the other
-  processes let through since their last sync. No round trip per request,
-  and a Redis outage does not stop submissions (each process keeps
-  counting for itself and sends its hits once Redis is back).
+  processes let through since their last sync. No round trip per request.
+
+Either way a Redis that fails or does not answer within the socket timeout
+(``REDIS_SOCKET_TIMEOUT``) does not fail or hold up submissions: each process
+counts for itself, tries Redis again every ``_SyncedCounts.RETRY_SECONDS``
+and sends its held hits once Redis is back.
 """
 
 import functools
@@ -84,18 +87,26 @@ def rate_limit_begin(*, scope: str, key: str, rate: str | None = None) -> Callab
     cache = caches["default"]
     if isinstance(cache, RedisCache):
         interval = getattr(settings, "SURVEY_RATE_LIMIT_SYNC_SECONDS", 0)
-        if interval > 0:
-            total = _synced_counts(cache).hit(
-                cache.make_key(cache_key), window + 1, (bucket + 1) * window, interval
-            )
-            over = total > count
+        redis_key, window_end = cache.make_key(cache_key), (bucket + 1) * window
+        counts = _synced_counts(cache)
+        if interval > 0 or counts.failing:
+            # Synced counts; or the exact count while Redis fails this process,
+            # tried again every RETRY_SECONDS instead of waited for on each hit.
+            if counts.failing:
+                interval = max(interval, counts.RETRY_SECONDS)
+            over = counts.hit(redis_key, window + 1, window_end, interval) > count
             return lambda: over
         # One round trip (EVALSHA) instead of Django's EXISTS + INCR (+ SET for a
         # new window); cheaper on the CPU than a pipeline, which redis-py builds
         # afresh (with a copy of every response callback) on each call. The key
         # is built from a scope, an IP or a device id and numbers: nothing to
         # validate (Django's check is for memcached's key rules).
-        hits = _redis_incr_begin(cache, cache.make_key(cache_key), window + 1)
+        hits = _redis_incr_begin(
+            cache,
+            redis_key,
+            window + 1,
+            functools.partial(counts.hit_unsent, redis_key, window + 1, window_end),
+        )
         return lambda: hits() > count
     try:
         hits = cache.incr(cache_key)
@@ -149,12 +160,16 @@ def _thread_connection(pool):
 
 
 class _PendingCount:
-    """A count sent on a thread's connection; calling it reads the reply (once) and returns it."""
+    """A count sent on a thread's connection; calling it reads the reply (once) and returns it.
 
-    __slots__ = ("state", "script", "key", "expire", "hits")
+    ``fallback`` counts the hit in this process when Redis fails.
+    """
 
-    def __init__(self, state, script, key, expire):
+    __slots__ = ("state", "script", "key", "expire", "fallback", "hits")
+
+    def __init__(self, state, script, key, expire, fallback):
         self.state, self.script, self.key, self.expire = state, script, key, expire
+        self.fallback = fallback
         self.hits = None
 
     def __call__(self):
@@ -166,13 +181,17 @@ class _PendingCount:
         conn = self.state[1]
         try:
             return conn.read_response()
-        except (RedisConnectionError, RedisTimeoutError):
+        except RedisTimeoutError:
+            # Not asked again: a Redis that does not answer would cost a second wait.
+            conn.disconnect()
+            return self.fallback()
+        except RedisConnectionError:
             conn.disconnect()
         except NoScriptError:
             pass
         finally:
             self.state[3] = None
-        return self.script(keys=[self.key], args=[self.expire])
+        return _script_or_fallback(self.script, self.key, self.expire, self.fallback)
 
 
 @functools.lru_cache(maxsize=8)
@@ -197,25 +216,39 @@ def _evalsha_packed(sha, key, expire):
     )
 
 
-def _redis_incr_begin(cache, key, expire):
+def _script_or_fallback(script, key, expire, fallback):
+    """Count through redis-py's full path (loads the script, takes a pooled connection).
+
+    When Redis fails there too, ``fallback`` counts the hit in this process.
+    """
+    try:
+        return script(keys=[key], args=[expire])
+    except RedisError:
+        return fallback()
+
+
+def _redis_incr_begin(cache, key, expire, fallback):
     """Send the script by its SHA1 (one EVALSHA); return a function that reads the count.
 
     Straight on the thread's connection: redis-py's command path (Script.__call__,
     retries, the telemetry hooks of redis-py 8) cost twice the round trip's
     own CPU on this, the busiest call of a submission. A server that lacks the
     script (restarted, flushed) or a dropped connection falls back to that full
-    path, which loads the script and retries.
+    path, which loads the script and retries. A Redis that fails or does not
+    answer in time hands the hit to ``fallback`` (counted in this process).
     """
     script = _incr_script(cache)
     state = _thread_connection(script.registered_client.connection_pool)
     conn = state[1]
     try:
         conn.send_packed_command([_evalsha_packed(script.sha, key, expire)])
-    except (RedisConnectionError, RedisTimeoutError):
+    except (RedisConnectionError, RedisTimeoutError) as error:
         conn.disconnect()
-        hits = script(keys=[key], args=[expire])
+        # Not tried again after a timeout: a Redis that does not answer would cost a second wait.
+        timed_out = isinstance(error, RedisTimeoutError)
+        hits = fallback() if timed_out else _script_or_fallback(script, key, expire, fallback)
         return lambda: hits
-    pending = state[3] = _PendingCount(state, script, key, expire)
+    pending = state[3] = _PendingCount(state, script, key, expire, fallback)
     return pending
 
 
@@ -227,7 +260,11 @@ class _SyncedCounts:
     seconds a new key lives in Redis).
     A hit that finds the interval over sends every pending key first (the
     requests in between send nothing), so its own answer rests on fresh totals.
+    After Redis failed, the next try waits ``RETRY_SECONDS``: a Redis that does
+    not answer costs one request per process the socket timeout that often.
     """
+
+    RETRY_SECONDS = 5.0
 
     def __init__(self, client):
         self.client = client
@@ -254,6 +291,26 @@ class _SyncedCounts:
         with self.lock:
             return self.known[key][0] + self.pending.get(key, 0)
 
+    def hit_unsent(self, key, expire, window_end):
+        """Count one hit that Redis failed to count; return the total this process knows of.
+
+        The exact path's way out: the hit waits here, with the synced ones,
+        for the next sync, tried in ``RETRY_SECONDS``.
+        """
+        with self.lock:
+            self.pending[key] = self.pending.get(key, 0) + 1
+            if key not in self.known:
+                self.known[key] = (0, window_end, expire)
+            self.next_sync = time.monotonic() + self.RETRY_SECONDS
+            total = self.known[key][0] + self.pending[key]
+        self._failed()
+        return total
+
+    def _failed(self):
+        if not self.failing:
+            self.failing = True
+            logger.warning("Rate-limit counts not sent to Redis; counting in this process")
+
     def sync(self):
         """Send the pending hits (one pipeline) and take Redis's totals for their keys."""
         with self.lock:
@@ -274,10 +331,9 @@ class _SyncedCounts:
                 self.failing = False
                 logger.warning("Rate-limit counts reach Redis again")
         except RedisError:
-            if not self.failing:
-                self.failing = True
-                logger.warning("Rate-limit counts not sent to Redis; counting in this process")
+            self._failed()
             with self.lock:
+                self.next_sync = max(self.next_sync, time.monotonic() + self.RETRY_SECONDS)
                 # Sent again with the next sync.
                 for key, hits in sent.items():
                     self.pending[key] = self.pending.get(key, 0) + hits

@@ -23,6 +23,9 @@ CLEARED = {
     "CELERY_BROKER_URL",
     "CELERY_DATA_DIR",
     "DEBUG",
+    "REDIS_URL",
+    "CACHE_URL",
+    "REDIS_SOCKET_TIMEOUT",
 }
 
 
@@ -94,6 +97,19 @@ class TestDatabaseSettings:
         assert (db["NAME"], db["HOST"], db["USER"]) == ("motcua", "db.invalid", "u")
         assert "transaction_mode" not in db.get("OPTIONS", {})
         assert db["CONN_HEALTH_CHECKS"] is True
+
+    @pytest.mark.parametrize("timeout,expected", [(None, 1.0), ("2.5", 2.5)])
+    def test_redis_url_makes_the_cache_redis_with_socket_timeouts(self, timeout, expected):
+        extra = {"REDIS_SOCKET_TIMEOUT": timeout} if timeout else {}
+        result = run_settings(
+            "import json; print(json.dumps(settings.CACHES['default']))",
+            REDIS_URL="redis://127.0.0.1:6379/1",
+            **extra,
+        )
+        assert result.returncode == 0, result.stderr
+        cache = json.loads(result.stdout)
+        assert cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+        assert cache["OPTIONS"] == {"socket_connect_timeout": expected, "socket_timeout": expected}
 
     def test_the_embedded_broker_is_the_default(self, tmp_path):
         result = run_settings(

@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 from django.core.cache import cache
-from django.test import Client
+from django.test import Client, override_settings
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -396,6 +396,49 @@ class TestWebFastPathSyncedRateLimit(TestWebFastPath):
         ratelimit._synced.clear()
         yield
         ratelimit._synced.clear()
+
+
+@pytest.mark.parametrize("sync_seconds", [0, 0.25], ids=["exact", "synced"])
+class TestRedisRefusing:
+    """The rate limit's Redis refusing connections does not refuse citizens."""
+
+    @pytest.fixture(autouse=True)
+    def _redis_refusing(self, settings, sync_seconds):
+        from surveys import ratelimit
+
+        settings.SURVEY_RATE_LIMIT_SYNC_SECONDS = sync_seconds
+        refusing = {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+        ratelimit._synced.clear()
+        ratelimit._scripts.clear()
+        # Undone here, before the module's fixture clears the cache.
+        with override_settings(CACHES={"default": refusing}):
+            yield
+        ratelimit._synced.clear()
+        ratelimit._scripts.clear()
+
+    def test_web_submissions_are_stored(self, office):
+        for _ in range(2):
+            response = Client().post(
+                URL,
+                {"office": "ben-nghe", "answers": {"rating": 3}},
+                content_type="application/json",
+            )
+            assert response.status_code == 201, response.content
+        assert Response.objects.count() == 2
+
+    @pytest.mark.usefixtures("rate_window")
+    def test_the_kiosk_limit_still_holds_in_the_process(self, device_client, settings):
+        settings.SURVEY_RATE_LIMIT_DEVICE = "2/m"
+        codes = [
+            device_client.post(URL, {"answers": {"rating": 3}}, format="json").status_code
+            for _ in range(3)
+        ]
+        assert codes == [201, 201, 429]
+        assert Response.objects.count() == 2
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,8 @@
 """surveys.ratelimit: a fixed window per key, on the local cache or Redis."""
 
 import datetime as dt
+import socket
+import threading
 
 import pytest
 import time_machine
@@ -232,3 +234,94 @@ class TestSyncedCounts:
         parent = ratelimit._synced_counts(cache)
         monkeypatch.setattr(ratelimit.os, "getpid", lambda: -1)
         assert ratelimit._synced_counts(cache) is not parent
+
+
+class _BlackHole:
+    """A TCP server on 127.0.0.1 that accepts connections and never answers (a hung Redis)."""
+
+    def __init__(self):
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.connections = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                connection, _address = self.server.accept()
+            except OSError:
+                return
+            self.connections.append(connection)
+
+    def close(self):
+        self.server.close()
+        for connection in self.connections:
+            connection.close()
+
+
+def _point_cache_at(settings, url, timeout=0.2):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "OPTIONS": {"socket_connect_timeout": timeout, "socket_timeout": timeout},
+        }
+    }
+
+
+@pytest.mark.parametrize("sync_seconds", [0, 0.25], ids=["exact", "synced"])
+class TestRedisFailing:
+    """A Redis that refuses or does not answer neither fails nor holds up the count."""
+
+    @pytest.fixture(autouse=True)
+    def _fresh(self, settings, sync_seconds):
+        settings.SURVEY_RATE_LIMIT_SYNC_SECONDS = sync_seconds
+        # Clients bound to another test's cache settings (no socket timeout) go.
+        ratelimit._synced.clear()
+        ratelimit._scripts.clear()
+        yield
+        ratelimit._synced.clear()
+        ratelimit._scripts.clear()
+
+    def test_a_refusing_redis_leaves_the_count_to_the_process(self, settings, caplog):
+        _point_cache_at(settings, "redis://127.0.0.1:1/0")
+        with time_machine.travel(START, tick=False):
+            assert _hits(4, key="x") == [False, False, False, True]
+        assert caplog.text.count("not sent to Redis") == 1
+
+    def test_a_redis_that_does_not_answer_is_waited_for_once(self, settings):
+        import time
+
+        hole = _BlackHole()
+        try:
+            _point_cache_at(settings, f"redis://127.0.0.1:{hole.port}/0")
+            with time_machine.travel(START, tick=False):
+                assert _hits(3, key="y") == [False, False, False]
+                time.sleep(0.3)  # past the sync interval, not the retry delay
+                assert _hits(1, key="y") == [True]
+            # One connection timed out; the other hits did not try Redis again.
+            assert len(hole.connections) == 1
+        finally:
+            hole.close()
+
+    def test_redis_answering_again_gets_the_held_hits(self, redis_cache, settings):
+        import time
+
+        _point_cache_at(settings, redis_cache._servers[0])
+        cache = caches["default"]
+        name = cache.make_key(f"rl:ip:z:60:{int(START.timestamp() // 60)}")
+        client = cache._cache.get_client(None, write=True)
+        client.delete(name)
+        with time_machine.travel(START, tick=False):
+            assert _hits(1, key="z") == [False]  # opens the thread's connection
+            counts = ratelimit._synced_counts(cache)
+            counts.next_sync = 0.0
+            client.execute_command("CLIENT", "PAUSE", 500, "ALL")
+            assert _hits(2, key="z") == [False, False]
+            assert counts.failing
+            time.sleep(0.6)  # the pause is over
+            counts.next_sync = time.monotonic() - 1  # the retry is due
+            assert _hits(2, key="z", rate="4/m") == [False, True]
+            counts.sync()  # synced: the last hit waited for the next sync
+        assert not counts.failing
+        assert int(client.get(name)) == 5
