@@ -49,6 +49,7 @@ def main():
     from django.db.models import Count, Max
     from django.test import RequestFactory
     from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
 
     from offices.models import AdministrativeUnit, Office, UnitLevel
     from reports import views
@@ -67,7 +68,7 @@ def main():
         ).count()
 
     province = max(provinces, key=office_count)
-    last_day = ResponseDay.objects.aggregate(m=Max("day"))["m"] or dt.date.today()
+    last_day = ResponseDay.objects.aggregate(m=Max("day"))["m"] or timezone.localdate()
     end = last_day
     year, month = end.year, end.month - (args.months - 1)
     while month < 1:
