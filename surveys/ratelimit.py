@@ -279,9 +279,7 @@ class _SyncedCounts:
         """Count one hit for ``key``; return the shared total this process knows of."""
         now = time.monotonic()
         with self.lock:
-            self.pending[key] = self.pending.get(key, 0) + 1
-            if key not in self.known:
-                self.known[key] = (0, window_end, expire)
+            self._add(key, expire, window_end)
             due = now >= self.next_sync and not self.syncing
             if due:
                 self.syncing = True
@@ -298,13 +296,17 @@ class _SyncedCounts:
         for the next sync, tried in ``RETRY_SECONDS``.
         """
         with self.lock:
-            self.pending[key] = self.pending.get(key, 0) + 1
-            if key not in self.known:
-                self.known[key] = (0, window_end, expire)
+            self._add(key, expire, window_end)
             self.next_sync = time.monotonic() + self.RETRY_SECONDS
             total = self.known[key][0] + self.pending[key]
         self._failed()
         return total
+
+    def _add(self, key, expire, window_end):
+        """Count one hit for ``key`` as pending (the caller holds the lock)."""
+        self.pending[key] = self.pending.get(key, 0) + 1
+        if key not in self.known:
+            self.known[key] = (0, window_end, expire)
 
     def _failed(self):
         if not self.failing:
