@@ -69,6 +69,22 @@ def redis_cache(settings):
 
 
 @pytest.fixture
+def rate_limit_clients():
+    """Drop the rate limit's per-process Redis clients and counts before and after the test.
+
+    A process keeps them per Redis server for its life; a test that changes the cache's
+    settings or counts in the process must neither inherit nor leave them.
+    """
+    from surveys import ratelimit
+
+    ratelimit._synced.clear()
+    ratelimit._scripts.clear()
+    yield
+    ratelimit._synced.clear()
+    ratelimit._scripts.clear()
+
+
+@pytest.fixture
 def rate_window():
     """Run the test from the start of an hour, the clock ticking.
 

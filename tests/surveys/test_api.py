@@ -388,14 +388,9 @@ class TestWebFastPathSyncedRateLimit(TestWebFastPath):
     """The same, with production's rate limit: counts synced with Redis, not sent per hit."""
 
     @pytest.fixture(autouse=True)
-    def _synced(self, redis_cache, settings):
-        from surveys import ratelimit
-
+    def _synced(self, redis_cache, settings, rate_limit_clients):
         settings.SURVEY_RATE_LIMIT_SYNC_SECONDS = 0.25
         redis_cache.clear()
-        ratelimit._synced.clear()
-        yield
-        ratelimit._synced.clear()
 
 
 @pytest.mark.parametrize("sync_seconds", [0, 0.25], ids=["exact", "synced"])
@@ -403,22 +398,16 @@ class TestRedisRefusing:
     """The rate limit's Redis refusing connections does not refuse citizens."""
 
     @pytest.fixture(autouse=True)
-    def _redis_refusing(self, settings, sync_seconds):
-        from surveys import ratelimit
-
+    def _redis_refusing(self, settings, sync_seconds, rate_limit_clients):
         settings.SURVEY_RATE_LIMIT_SYNC_SECONDS = sync_seconds
         refusing = {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": "redis://127.0.0.1:1/0",
             "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
         }
-        ratelimit._synced.clear()
-        ratelimit._scripts.clear()
         # Undone here, before the module's fixture clears the cache.
         with override_settings(CACHES={"default": refusing}):
             yield
-        ratelimit._synced.clear()
-        ratelimit._scripts.clear()
 
     def test_web_submissions_are_stored(self, office):
         for _ in range(2):

@@ -143,14 +143,11 @@ class TestSyncedCounts:
     """SURVEY_RATE_LIMIT_SYNC_SECONDS > 0: hits counted per process, synced with Redis."""
 
     @pytest.fixture(autouse=True)
-    def _redis(self, redis_cache, settings):
+    def _redis(self, redis_cache, settings, rate_limit_clients):
         settings.SURVEY_RATE_LIMIT_SYNC_SECONDS = 3600  # only the first hit syncs by itself
-        ratelimit._synced.clear()
         redis_cache.delete_many(
             [f"rl:ip:{k}:60:{int(START.timestamp() // 60) + i}" for k in "stuvw" for i in (0, 1)]
         )
-        yield
-        ratelimit._synced.clear()
 
     @staticmethod
     def _shared(key, offset=0):
@@ -274,14 +271,8 @@ class TestRedisFailing:
     """A Redis that refuses or does not answer neither fails nor holds up the count."""
 
     @pytest.fixture(autouse=True)
-    def _fresh(self, settings, sync_seconds):
+    def _fresh(self, settings, sync_seconds, rate_limit_clients):
         settings.SURVEY_RATE_LIMIT_SYNC_SECONDS = sync_seconds
-        # Clients bound to another test's cache settings (no socket timeout) go.
-        ratelimit._synced.clear()
-        ratelimit._scripts.clear()
-        yield
-        ratelimit._synced.clear()
-        ratelimit._scripts.clear()
 
     def test_a_refusing_redis_leaves_the_count_to_the_process(self, settings, caplog):
         _point_cache_at(settings, "redis://127.0.0.1:1/0")
