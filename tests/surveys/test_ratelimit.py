@@ -3,6 +3,7 @@
 import datetime as dt
 import socket
 import threading
+import time
 
 import pytest
 import time_machine
@@ -187,8 +188,6 @@ class TestSyncedCounts:
             assert self._shared("t") == 4
 
     def test_a_hit_after_the_interval_sends_every_pending_key(self):
-        import time
-
         counts = ratelimit._synced_counts(caches["default"])
         with time_machine.travel(START, tick=False):
             _hits(1, key="u")
@@ -281,8 +280,6 @@ class TestRedisFailing:
         assert caplog.text.count("not sent to Redis") == 1
 
     def test_a_redis_that_does_not_answer_is_waited_for_once(self, settings):
-        import time
-
         hole = _BlackHole()
         try:
             _point_cache_at(settings, f"redis://127.0.0.1:{hole.port}/0")
@@ -296,8 +293,6 @@ class TestRedisFailing:
             hole.close()
 
     def test_redis_answering_again_gets_the_held_hits(self, redis_cache, settings):
-        import time
-
         _point_cache_at(settings, redis_cache._servers[0])
         cache = caches["default"]
         name = cache.make_key(f"rl:ip:z:60:{int(START.timestamp() // 60)}")
