@@ -41,6 +41,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -222,10 +223,10 @@ def run_wrk(args, path, duration, csrf):
     values = dict(item.split("=") for item in match.group(1).split())
     values = {k: int(v) for k, v in values.items()}
     latencies = LATENCIES_RE.search(out)
-    histogram = {}
+    histogram = Counter()
     for item in latencies.group(1).split(",") if latencies and latencies.group(1) else []:
         value, count = item.split(":")
-        histogram[int(value)] = histogram.get(int(value), 0) + int(count)
+        histogram[int(value)] += int(count)
     seconds = values["duration_us"] / 1e6
     errors = values["errors_status"] + values["errors_connect"] + values["errors_timeout"]
     return {
@@ -323,10 +324,9 @@ def summarize(args, rounds):
             part: round(sum(r[part] * r["requests"] for r in items) / max(requests, 1), 3)
             for part in ("web_cpu_ms", "db_cpu_ms", "cpu_ms")
         }
-        merged = {}
+        merged = Counter()
         for r in items:
-            for value, count in r.pop("latencies_us").items():
-                merged[value] = merged.get(value, 0) + count
+            merged.update(r.pop("latencies_us"))
         totals[name] = {
             "rounds": len(items),
             "requests": requests,
